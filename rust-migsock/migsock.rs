@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! migsock: sockets that migrate with their process between the nodes of an
+//! openMosix-style cluster (hpc).
+//!
+//! The module map follows the thesis this re-implements: `ms_systest` is the
+//! `sys_migsock()` dispatcher, `ms_data` holds the socket and task tables,
+//! `ms_layout` checks that bindgen's view of the C structs we read matches C.
+//!
+//! C header: [`include/linux/migsock.h`](srctree/include/linux/migsock.h)
+
+use kernel::{
+    prelude::*,
+    seq_file::SeqFile, //
+};
+
+mod ms_data;
+mod ms_layout;
+mod ms_systest;
+
+/// Prefix for `pr_*!` messages; this crate has no `module!`.
+const __LOG_PREFIX: &[u8] = b"migsock\0";
+
+/// Brings the subsystem up; called once from the C initcall.
+#[no_mangle]
+pub extern "C" fn rust_migsock_init() -> c_int {
+    match ms_data::init() {
+        Ok(()) => {
+            pr_info!("ready\n");
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Exit hook, called from `do_exit()` for every exiting thread-group leader.
+///
+/// # Safety
+///
+/// `tsk` must point to a valid task for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn rust_migsock_exit(tsk: *mut bindings::task_struct) {
+    // SAFETY: the caller guarantees `tsk` is valid for this call, and a
+    // `Task` is a transparent wrapper around `task_struct`.
+    let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
+    ms_data::unregister(task);
+}
+
+/// Show callback of `/proc/hpc/migsock/tasks`.
+///
+/// # Safety
+///
+/// `m` must be a valid `seq_file` for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn rust_migsock_tasks_show(m: *mut bindings::seq_file) -> c_int {
+    // SAFETY: the caller guarantees `m` is valid for this call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    ms_data::show_tasks(m);
+    0
+}
