@@ -10,8 +10,10 @@
 //! C header: [`include/linux/migsock.h`](srctree/include/linux/migsock.h)
 
 use kernel::{
+    bindings,
     prelude::*,
-    seq_file::SeqFile, //
+    seq_file::SeqFile,
+    uaccess::UserPtr, //
 };
 
 mod ms_data;
@@ -31,6 +33,17 @@ pub extern "C" fn rust_migsock_init() -> c_int {
         }
         Err(e) => e.to_errno(),
     }
+}
+
+/// Entry from `SYSCALL_DEFINE2(migsock, ...)`.
+///
+/// # Safety
+///
+/// Must be called from the system-call path of the current task; `args` is
+/// an unchecked user-space address and is only used through `UserSlice`.
+#[no_mangle]
+pub unsafe extern "C" fn rust_migsock_syscall(call: c_int, args: *mut c_ulong) -> c_long {
+    kernel::error::from_result(|| ms_systest::dispatch(call, UserPtr::from_ptr(args.cast())))
 }
 
 /// Exit hook, called from `do_exit()` for every exiting thread-group leader.

@@ -8,16 +8,14 @@
 //! when the process exits.
 
 use kernel::{
+    bindings,
     prelude::*,
     rbtree::RBTree,
     seq_file::SeqFile,
     seq_print,
-    sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        Mutex,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
     },
     task::{
         Pid,

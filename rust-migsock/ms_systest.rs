@@ -10,6 +10,7 @@
 //! `EFAULT`; then the call runs.
 
 use kernel::{
+    bindings,
     prelude::*,
     uaccess::{
         UserPtr,
@@ -89,7 +90,8 @@ fn read_args(call: Call, args: UserPtr) -> Result<[c_ulong; MAX_ARGS]> {
     Ok(out)
 }
 
-fn dispatch(call: c_int, args: UserPtr) -> Result<c_long> {
+/// Runs one `sys_migsock()` call.
+pub(crate) fn dispatch(call: c_int, args: UserPtr) -> Result<c_long> {
     let call = Call::from_raw(call)?;
     let _args = read_args(call, args)?;
     match call {
@@ -98,15 +100,4 @@ fn dispatch(call: c_int, args: UserPtr) -> Result<c_long> {
         // are refused rather than pretending to work.
         _ => Err(EOPNOTSUPP),
     }
-}
-
-/// Entry from `SYSCALL_DEFINE2(migsock, ...)`.
-///
-/// # Safety
-///
-/// Must be called from the system-call path of the current task; `args` is
-/// an unchecked user-space address and is only used through `UserSlice`.
-#[no_mangle]
-pub unsafe extern "C" fn rust_migsock_syscall(call: c_int, args: *mut c_ulong) -> c_long {
-    kernel::error::from_result(|| dispatch(call, UserPtr::from_ptr(args.cast())))
 }
