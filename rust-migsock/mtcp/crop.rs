@@ -116,7 +116,8 @@ pub fn crop(
 #[allow(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
-    clippy::unwrap_used
+    clippy::unwrap_used,
+    clippy::panic
 )]
 mod tests {
     use super::*;

@@ -119,6 +119,9 @@ impl State {
     }
 }
 
+/// Duplicate ACKs that trigger an early retransmission.
+pub const DUPACK_THRESHOLD: u8 = 3;
+
 /// `iostate` bit: the socket may be read (thesis `MTIO_RD`).
 pub const MTIO_RD: u8 = 1;
 /// `iostate` bit: the socket may be written (thesis `MTIO_WR`).
@@ -460,6 +463,7 @@ pub struct Sock<B> {
     rto_at: Option<u64>,
     rto_cur: u32,
     retries: u8,
+    dupacks: u8,
     tw_at: Option<u64>,
     mig_ack_at: Option<u64>,
     snd: Ring<B>,
@@ -502,6 +506,7 @@ impl<B: Storage> Sock<B> {
             rto_at: None,
             rto_cur: cfg.rto_ms,
             retries: 0,
+            dupacks: 0,
             tw_at: None,
             mig_ack_at: None,
             snd: Ring::new(sndbuf),
@@ -616,6 +621,15 @@ impl<B: Storage> Sock<B> {
         u32::try_from(self.snd.len()).unwrap_or(u32::MAX)
     }
 
+    /// Is our FIN queued and not yet acknowledged?
+    fn fin_unacked(&self) -> bool {
+        self.fin_queued
+            && matches!(
+                self.state,
+                State::FinWait1 | State::Closing | State::LastAck
+            )
+    }
+
     /// Sequence number of our FIN (meaningful while `fin_queued` and the FIN
     /// is not yet acknowledged).
     fn fin_seq(&self) -> u32 {
@@ -666,9 +680,10 @@ impl<B: Storage> Sock<B> {
             window: u16::try_from(self.rcv_wnd()).unwrap_or(u16::MAX),
             cksum: 0,
             urgptr: 0,
-            mig: (self.mig_epoch != 0).then_some(MigOpt {
+            mig: (self.mig_epoch != 0 || self.rem_epoch != 0).then_some(MigOpt {
                 node: self.conn.local_cnode,
                 epoch: self.mig_epoch,
+                echo: self.rem_epoch,
             }),
         }
     }
@@ -921,11 +936,7 @@ impl<B: Storage> Sock<B> {
     /// Decides the next segment (header and data length) and advances the
     /// send variables as if it was sent.
     fn next_segment(&mut self, now: u64, room: usize) -> Option<(Header, usize)> {
-        let hdr_room = if self.mig_epoch != 0 {
-            wire::HEADER_LEN.saturating_add(wire::OPT_LEN_MIG)
-        } else {
-            wire::HEADER_LEN
-        };
+        let hdr_room = self.header(0, Flags::NONE).len();
         if room < hdr_room {
             return None;
         }
@@ -973,7 +984,7 @@ impl<B: Storage> Sock<B> {
                     .min(usize::from(self.cfg.mss.max(1)))
                     .min(wnd_room)
                     .min(room.saturating_sub(hdr_room));
-                let fin = self.fin_queued
+                let fin = self.fin_unacked()
                     && off <= self.snd.len()
                     && off.saturating_add(n) == self.snd.len();
                 if n > 0 || fin {
@@ -1084,15 +1095,25 @@ impl<B: Storage> Sock<B> {
         }
         // The segment is valid: learn where the peer is (section 4.5.3).
         self.learn_location(h, src, &mut ev);
-        if self.newly_migrated && seq::ge(h.ack, self.snd_una) {
+        // Acknowledged migration: the peer echoes our current epoch.
+        if self.newly_migrated && h.mig.is_some_and(|m| m.echo == self.mig_epoch) {
             self.newly_migrated = false;
             self.mig_ack_at = None;
             ev.add(Events::MIG_ACKED);
         }
         if seq::gt(h.ack, self.snd_una) {
+            self.dupacks = 0;
             self.on_ack(now, h.ack, &mut ev);
             if self.state == State::Closed {
                 return ev.into();
+            }
+        } else if h.ack == self.snd_una && seg.payload.is_empty() && self.snd_max != self.snd_una {
+            // Duplicate ACK: the receiver dropped something (it keeps no
+            // out-of-order data). The third one resends from snd_una at once.
+            self.dupacks = self.dupacks.saturating_add(1);
+            if self.dupacks == DUPACK_THRESHOLD {
+                self.snd_nxt = self.snd_una;
+                ev.add(Events::TRANSMIT);
             }
         }
         // 6. Data and 7. FIN.
@@ -1148,7 +1169,7 @@ impl<B: Storage> Sock<B> {
     }
 
     fn on_ack(&mut self, now: u64, ack: u32, ev: &mut Events) {
-        let fin_acked = self.fin_queued && ack == seq::add(self.fin_seq(), 1);
+        let fin_acked = self.fin_unacked() && ack == seq::add(self.fin_seq(), 1);
         let base = if self.syn_acked() {
             self.snd_una
         } else {
@@ -1294,7 +1315,7 @@ impl<B: Storage> Sock<B> {
         } else {
             0
         };
-        let fin_in_flight = self.fin_queued && seq::gt(snd_max, self.fin_seq());
+        let fin_in_flight = self.fin_unacked() && seq::gt(snd_max, self.fin_seq());
         if fin_in_flight {
             unacked = unacked.saturating_sub(1);
         }

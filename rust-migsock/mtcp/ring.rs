@@ -131,7 +131,8 @@ impl<B: Storage> Ring<B> {
 #[allow(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
-    clippy::unwrap_used
+    clippy::unwrap_used,
+    clippy::panic
 )]
 mod tests {
     use super::*;

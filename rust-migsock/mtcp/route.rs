@@ -76,7 +76,11 @@ pub fn signal(seg: &Segment<'_>, sig: Signal) -> Option<Header> {
             seq: h.ack,
             ack: end,
             flags: Flags::NONE,
-            mig: Some(MigOpt { node, epoch }),
+            mig: Some(MigOpt {
+                node,
+                epoch,
+                echo: 0,
+            }),
             ..base
         },
     })

@@ -44,7 +44,7 @@ fn mix(words: &[u32]) -> u32 {
 }
 
 /// Name of a connected socket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SockKey {
     /// Local port.
     pub local_port: u16,
@@ -93,7 +93,7 @@ impl Key for SockKey {
 }
 
 /// Name of a listening socket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ListenKey {
     /// Local port.
     pub port: u16,
@@ -118,7 +118,7 @@ impl Key for ListenKey {
 }
 
 /// Name of a process: its home node and its pid there.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TaskKey {
     /// Home node.
     pub hnode: Node,
@@ -492,7 +492,8 @@ impl<V, const N: usize> Backlog<V, N> {
 #[allow(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
-    clippy::unwrap_used
+    clippy::unwrap_used,
+    clippy::panic
 )]
 mod tests {
     use super::*;

@@ -19,8 +19,9 @@
 //! ```
 //!
 //! The only option MTCP understands is the migration option (kind 253, RFC
-//! 6994 experiment id `"MS"`, length 8) carrying the node a socket now lives
-//! on and its migration epoch; see `docs/mtcp-wire.md`. Other options are
+//! 6994 experiment id `"MS"`, length 12) carrying the node a socket now lives
+//! on, its migration epoch and the peer's epoch it has seen; see
+//! `docs/mtcp-wire.md`. Other options are
 //! skipped, malformed ones rejected.
 //!
 //! The checksum is the Internet checksum (ones'-complement sum of 16-bit
@@ -40,7 +41,7 @@ pub const MAX_SEGMENT: usize = 65535;
 /// Option kind of the migration option (RFC 4727 experimental kind).
 pub const OPT_KIND_MIG: u8 = 253;
 /// Length of the migration option.
-pub const OPT_LEN_MIG: usize = 8;
+pub const OPT_LEN_MIG: usize = 12;
 /// RFC 6994 experiment identifier of the migration option: `"MS"`.
 pub const OPT_EXID_MIG: u16 = 0x4d53;
 /// Offset of the checksum field in the header.
@@ -135,6 +136,9 @@ pub struct MigOpt {
     pub node: u16,
     /// How often the sending socket has migrated (wrapping).
     pub epoch: u16,
+    /// The latest epoch of the receiving socket the sender knows of: the
+    /// acknowledgment of a migration (0 in a migration signal).
+    pub echo: u16,
 }
 
 /// A decoded MTCP header (thesis `struct mtcp_hdr`).
@@ -203,6 +207,8 @@ impl Header {
             w.u16(OPT_EXID_MIG);
             w.u16(m.node);
             w.u16(m.epoch);
+            w.u16(m.echo);
+            w.u16(0);
         }
         Ok(len)
     }
@@ -343,6 +349,7 @@ fn parse_options(mut opts: &[u8]) -> Result<Option<MigOpt>, WireError> {
                     mig = Some(MigOpt {
                         node: be16(opt, 4).ok_or(WireError::BadOption)?,
                         epoch: be16(opt, 6).ok_or(WireError::BadOption)?,
+                        echo: be16(opt, 8).ok_or(WireError::BadOption)?,
                     });
                 }
                 opts = next;
@@ -420,7 +427,8 @@ pub fn encode(
 #[allow(
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
-    clippy::unwrap_used
+    clippy::unwrap_used,
+    clippy::panic
 )]
 mod tests {
     use super::*;
@@ -457,10 +465,14 @@ mod tests {
     #[test]
     fn round_trip_with_option_and_checksum() {
         let mut h = sample();
-        h.mig = Some(MigOpt { node: 7, epoch: 3 });
+        h.mig = Some(MigOpt {
+            node: 7,
+            epoch: 3,
+            echo: 2,
+        });
         let mut b = [0u8; 128];
         let n = encode(&h, b"payload", &mut b, true).unwrap();
-        assert_eq!(b[16] >> 4, 8);
+        assert_eq!(b[16] >> 4, 9);
         let s = parse_checked(&b[..n], true).unwrap();
         assert_eq!(s.payload, b"payload");
         let mut want = h;
@@ -499,16 +511,29 @@ mod tests {
         c[24..28].copy_from_slice(&[9, 2, 0, 0xff]);
         assert_eq!(parse(&c[..28]).unwrap().hdr.mig, None);
         // A migration option of the wrong length.
-        c[16] = 8 << 4;
-        let mut d = [0u8; 32];
-        d.copy_from_slice(&c[..32]);
-        d[24..32].copy_from_slice(&[253, 6, 0x4d, 0x53, 0, 1, 0, 0]);
+        c[16] = 9 << 4;
+        let mut d = [0u8; 36];
+        d[..24].copy_from_slice(&c[..24]);
+        d[24..36].copy_from_slice(&[253, 8, 0x4d, 0x53, 0, 1, 0, 0, 1, 1, 1, 1]);
         assert_eq!(parse(&d), Err(WireError::BadOption));
-        d[24..32].copy_from_slice(&[253, 8, 0x4d, 0x53, 0, 9, 0, 1]);
+        d[24..36].copy_from_slice(&[253, 12, 0x4d, 0x53, 0, 9, 0, 1, 0, 4, 0, 0]);
         assert_eq!(
             parse(&d).unwrap().hdr.mig,
-            Some(MigOpt { node: 9, epoch: 1 })
+            Some(MigOpt {
+                node: 9,
+                epoch: 1,
+                echo: 4
+            })
         );
+        // Two of them.
+        let mut e = [0u8; 48];
+        e[..36].copy_from_slice(&d);
+        e[16] = 12 << 4;
+        e[36..48].copy_from_slice(&d[24..36]);
+        assert_eq!(parse(&e), Err(WireError::BadOption));
+        // Another experiment under kind 253 is skipped.
+        d[26] = 0x12;
+        assert_eq!(parse(&d).unwrap().hdr.mig, None);
         let big = [0u8; MAX_SEGMENT + 1];
         assert_eq!(parse(&big), Err(WireError::TooLong));
     }

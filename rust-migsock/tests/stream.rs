@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Property tests: two MTCP engines over a lossy, duplicating, reordering
+//! link deliver random byte streams exactly once and in order, both ways,
+//! and close cleanly; also while one or both ends migrate (MIGTOYOU encode,
+//! decode, continue) at random points.
+
+mod common;
+
+use common::{LinkCfg, World, A, B};
+use proptest::prelude::*;
+
+const LIMIT_MS: u64 = 200_000;
+
+fn data(seed: u64, len: usize) -> Vec<u8> {
+    let mut r = common::Rng::new(seed ^ 0x5eed);
+    (0..len).map(|_| r.next() as u8).collect()
+}
+
+/// Runs a world to completion; `migs` are (time, which end(s), node).
+fn run(w: &mut World, chunk: usize, mut migs: Vec<(u64, u8, u16)>) -> Result<(), String> {
+    w.connect();
+    migs.sort();
+    while w.now < LIMIT_MS {
+        w.step(chunk);
+        if let Some(e) = w.error() {
+            return Err(format!("{e}\n{}", w.dump()));
+        }
+        // Apply due migrations; a blocked one is retried next millisecond.
+        migs.retain(|&(t, who, to)| {
+            if t > w.now {
+                return true;
+            }
+            let ok = match who {
+                0 => w.migrate(A, to),
+                1 => w.migrate(B, to),
+                _ => {
+                    // Both at once (each to its own node).
+                    let a = w.migrate(A, to);
+                    let b = w.migrate(B, to % 4 + 1);
+                    a || b
+                }
+            };
+            !ok && t + 5_000 > w.now
+        });
+        if w.done() {
+            break;
+        }
+    }
+    if !w.done() {
+        return Err(format!("not done after {LIMIT_MS} ms\n{}", w.dump()));
+    }
+    for i in [A, B] {
+        let (src, dst) = (&w.ends[i].data, &w.ends[1 - i].got);
+        if src != dst {
+            let at = src.iter().zip(dst.iter()).position(|(a, b)| a != b);
+            return Err(format!(
+                "stream {i} differs: sent {} got {} first diff {at:?}\n{}",
+                src.len(),
+                dst.len(),
+                w.dump()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn perfect_link_both_directions() {
+    let link = LinkCfg {
+        loss_pct: 0,
+        dup_pct: 0,
+        max_delay: 1,
+    };
+    let mut w = World::new(1, link, data(1, 100_000), data(2, 77_777), 4096);
+    run(&mut w, 600, vec![]).unwrap();
+    // Lossless: well under a second of simulated time per 100 kB.
+    assert!(w.now < 3_000, "took {} ms", w.now);
+}
+
+#[test]
+fn empty_streams_close_cleanly() {
+    let link = LinkCfg {
+        loss_pct: 10,
+        dup_pct: 10,
+        max_delay: 20,
+    };
+    let mut w = World::new(3, link, vec![], vec![], 1024);
+    run(&mut w, 100, vec![]).unwrap();
+}
+
+#[test]
+fn migrate_each_end_and_both() {
+    let link = LinkCfg {
+        loss_pct: 5,
+        dup_pct: 5,
+        max_delay: 10,
+    };
+    let mut w = World::new(7, link, data(3, 30_000), data(4, 30_000), 2048);
+    run(
+        &mut w,
+        200,
+        vec![(50, 0, 3), (120, 1, 4), (200, 2, 1), (400, 2, 2)],
+    )
+    .unwrap();
+    assert!(
+        w.ends[A].migrations >= 2 && w.ends[B].migrations >= 2,
+        "{}",
+        w.dump()
+    );
+}
+
+fn link_strategy() -> impl Strategy<Value = LinkCfg> {
+    (0u32..=25, 0u32..=20, 1u64..=60).prop_map(|(loss_pct, dup_pct, max_delay)| LinkCfg {
+        loss_pct,
+        dup_pct,
+        max_delay,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lossy_link_delivers_exactly_once_in_order(
+        seed in any::<u64>(),
+        link in link_strategy(),
+        la in 0usize..20_000,
+        lb in 0usize..20_000,
+        buf in prop::sample::select(vec![600usize, 1500, 4096, 16384]),
+        chunk in 1usize..700,
+    ) {
+        let mut w = World::new(seed, link, data(seed, la), data(!seed, lb), buf);
+        let r = run(&mut w, chunk, vec![]);
+        prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+    }
+
+    #[test]
+    fn migrating_ends_deliver_exactly_once_in_order(
+        seed in any::<u64>(),
+        link in link_strategy(),
+        la in 0usize..15_000,
+        lb in 0usize..15_000,
+        chunk in 1usize..700,
+        migs in prop::collection::vec((0u64..3_000, 0u8..3, 1u16..=4), 0..6),
+    ) {
+        let mut w = World::new(seed, link, data(seed, la), data(!seed, lb), 4096);
+        let r = run(&mut w, chunk, migs);
+        prop_assert!(r.is_ok(), "{}", r.unwrap_err());
+    }
+}
+
+#[test]
+#[ignore]
+fn debug_trace() {
+    let link = LinkCfg {
+        loss_pct: 0,
+        dup_pct: 0,
+        max_delay: 1,
+    };
+    let mut w = World::new(1, link, data(1, 6000), vec![], 4096);
+    w.trace = true;
+    let _ = run(&mut w, 600, vec![]);
+    eprintln!("done at {}", w.now);
+}
+
+#[test]
+#[ignore]
+fn stats() {
+    for seed in 0..8u64 {
+        let link = LinkCfg {
+            loss_pct: (seed * 3) as u32,
+            dup_pct: 5,
+            max_delay: 30,
+        };
+        let mut w = World::new(seed, link, data(seed, 15_000), data(!seed, 12_000), 4096);
+        let r = run(&mut w, 300, vec![(100, 0, 3), (300, 2, 4), (900, 1, 1)]);
+        eprintln!(
+            "seed {seed}: {:?} t={} pkts={} migs={}/{}",
+            r.map_err(|e| e.len()),
+            w.now,
+            w.packets,
+            w.ends[A].migrations,
+            w.ends[B].migrations
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn repro() {
+    let link = LinkCfg {
+        loss_pct: 10,
+        dup_pct: 13,
+        max_delay: 45,
+    };
+    let seed = 14581777903009950490;
+    let mut w = World::new(seed, link, data(seed, 9217), data(!seed, 14207), 4096);
+    w.trace = true;
+    let r = run(
+        &mut w,
+        342,
+        vec![(1220, 2, 1), (595, 0, 2), (284, 1, 1), (284, 1, 1)],
+    );
+    eprintln!("{:?}", r.is_ok());
+}
