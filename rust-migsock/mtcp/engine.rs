@@ -684,6 +684,7 @@ impl<B: Storage> Sock<B> {
                 node: self.conn.local_cnode,
                 epoch: self.mig_epoch,
                 echo: self.rem_epoch,
+                req: self.newly_migrated,
             }),
         }
     }
@@ -1095,6 +1096,11 @@ impl<B: Storage> Sock<B> {
         }
         // The segment is valid: learn where the peer is (section 4.5.3).
         self.learn_location(h, src, &mut ev);
+        // The peer migrated and asks for an echo of its epoch.
+        if h.mig.is_some_and(|m| m.req) {
+            self.ack_pending = true;
+            ev.add(Events::TRANSMIT);
+        }
         // Acknowledged migration: the peer echoes our current epoch.
         if self.newly_migrated && h.mig.is_some_and(|m| m.echo == self.mig_epoch) {
             self.newly_migrated = false;

@@ -139,7 +139,13 @@ pub struct MigOpt {
     /// The latest epoch of the receiving socket the sender knows of: the
     /// acknowledgment of a migration (0 in a migration signal).
     pub echo: u16,
+    /// The sender migrated and has not seen its epoch echoed yet: the
+    /// receiver should answer with an ACK at once.
+    pub req: bool,
 }
+
+/// Bit of the migration option's flags byte: [`MigOpt::req`].
+pub const MIG_FLAG_REQ: u8 = 1;
 
 /// A decoded MTCP header (thesis `struct mtcp_hdr`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -208,7 +214,8 @@ impl Header {
             w.u16(m.node);
             w.u16(m.epoch);
             w.u16(m.echo);
-            w.u16(0);
+            w.u8(if m.req { MIG_FLAG_REQ } else { 0 });
+            w.u8(0);
         }
         Ok(len)
     }
@@ -350,6 +357,7 @@ fn parse_options(mut opts: &[u8]) -> Result<Option<MigOpt>, WireError> {
                         node: be16(opt, 4).ok_or(WireError::BadOption)?,
                         epoch: be16(opt, 6).ok_or(WireError::BadOption)?,
                         echo: be16(opt, 8).ok_or(WireError::BadOption)?,
+                        req: opt.get(10).is_some_and(|f| f & MIG_FLAG_REQ != 0),
                     });
                 }
                 opts = next;
@@ -469,6 +477,7 @@ mod tests {
             node: 7,
             epoch: 3,
             echo: 2,
+            req: true,
         });
         let mut b = [0u8; 128];
         let n = encode(&h, b"payload", &mut b, true).unwrap();
@@ -522,7 +531,8 @@ mod tests {
             Some(MigOpt {
                 node: 9,
                 epoch: 1,
-                echo: 4
+                echo: 4,
+                req: false,
             })
         );
         // Two of them.

@@ -430,6 +430,15 @@ impl World {
 
     /// One millisecond of simulated time.
     pub fn step(&mut self, chunk: usize) {
+        self.step_inner(Some(chunk));
+    }
+
+    /// One millisecond of network and timers, with the applications idle.
+    pub fn step_net(&mut self) {
+        self.step_inner(None);
+    }
+
+    fn step_inner(&mut self, chunk: Option<usize>) {
         self.now += 1;
         let now = self.now;
         // Deliver what has arrived, in arrival order.
@@ -452,7 +461,9 @@ impl World {
                 _ => Events::NONE,
             };
             self.handle_events(i, ev);
-            self.app(i, chunk);
+            if let Some(chunk) = chunk {
+                self.app(i, chunk);
+            }
             self.flush(i);
         }
     }
