@@ -224,8 +224,9 @@ impl Events {
     /// The remote end moved: `rem_cnode` changed (and maybe `rem_cip`, which
     /// is 0 when the caller must look the node up).
     pub const REMOTE_MOVED: Events = Events(1 << 5);
-    /// A newly migrated socket got its first valid ACK: send MIGACKED to the
-    /// previous node and let the process migrate again.
+    /// A newly migrated socket got its first ACK echoing its new epoch (or
+    /// closed): send MIGACKED to the previous node and let the process
+    /// migrate again.
     pub const MIG_ACKED: Events = Events(1 << 6);
     /// The socket has something to send: call [`Sock::poll_transmit`].
     pub const TRANSMIT: Events = Events(1 << 7);
@@ -637,6 +638,10 @@ impl<B: Storage> Sock<B> {
     }
 
     fn set_closed(&mut self, ev: &mut Events) {
+        if self.newly_migrated {
+            // Nothing will acknowledge the move now; the old copy can go.
+            ev.add(Events::MIG_ACKED);
+        }
         self.state = State::Closed;
         self.iostate = 0;
         self.rto_at = None;
@@ -680,13 +685,18 @@ impl<B: Storage> Sock<B> {
             window: u16::try_from(self.rcv_wnd()).unwrap_or(u16::MAX),
             cksum: 0,
             urgptr: 0,
-            mig: (self.mig_epoch != 0 || self.rem_epoch != 0).then_some(MigOpt {
-                node: self.conn.local_cnode,
-                epoch: self.mig_epoch,
-                echo: self.rem_epoch,
-                req: self.newly_migrated,
-            }),
+            mig: self.mig_opt(),
         }
+    }
+
+    /// The migration option our segments carry: once either end migrated.
+    fn mig_opt(&self) -> Option<MigOpt> {
+        (self.mig_epoch != 0 || self.rem_epoch != 0).then_some(MigOpt {
+            node: self.conn.local_cnode,
+            epoch: self.mig_epoch,
+            echo: self.rem_epoch,
+            req: self.newly_migrated,
+        })
     }
 
     // ----- user requests ---------------------------------------------------
@@ -1019,10 +1029,13 @@ impl<B: Storage> Sock<B> {
         let mut ev = Events::NONE;
         match self.state {
             State::Closed => {
+                // Like no socket, but naming our epoch so that a migrated
+                // peer can tell this RST from a stale node's.
+                let mig = self.mig_opt();
                 return Outcome {
                     events: ev,
-                    reply: super::route::signal_nosock(seg),
-                }
+                    reply: super::route::signal_nosock(seg).map(|r| Header { mig, ..r }),
+                };
             }
             State::Listen => return ev.into(),
             _ => {}
@@ -1051,10 +1064,14 @@ impl<B: Storage> Sock<B> {
             }
             return ev.into();
         };
-        // 2. RST: only from where we believe the peer is (a stale segment to
-        // a migrated socket's old node must not kill the connection).
+        // 2. RST: only from where we believe the peer is, and once the peer
+        // has migrated only from the socket itself (naming its epoch): a node
+        // the peer has left, or has come back to, may answer a stale segment
+        // with an RST of its own, which must not kill the connection.
         if c.flags.rst() {
-            if src.node != self.conn.rem_cnode {
+            let from_peer = src.node == self.conn.rem_cnode
+                && (self.rem_epoch == 0 || h.mig.is_some_and(|m| m.epoch == self.rem_epoch));
+            if !from_peer {
                 return ev.into();
             }
             let err = match self.state {
@@ -1425,15 +1442,9 @@ impl<B: Storage> Sock<B> {
         if st == State::TimeWait {
             self.tw_at = Some(now.saturating_add(u64::from(self.cfg.time_wait_ms)));
         }
-        if matches!(
-            st,
-            State::Established
-                | State::FinWait1
-                | State::FinWait2
-                | State::CloseWait
-                | State::Closing
-                | State::LastAck
-        ) {
+        // Even in TIME_WAIT the peer may still resend its FIN to the old
+        // node: keep the old copy until the peer has seen the move.
+        if st != State::Closed {
             self.newly_migrated = true;
             self.ack_pending = true;
             self.mig_ack_at = Some(now.saturating_add(u64::from(self.rto_cur)));

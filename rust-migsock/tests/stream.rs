@@ -207,3 +207,18 @@ fn run_rest(w: &mut World) {
     }
     assert!(w.done(), "{}", w.dump());
 }
+
+/// Regression (found by the property test): a node the peer had left
+/// answered a stale segment with an RST, which arrived after the peer had
+/// come back to that node and was taken as the peer's own.
+#[test]
+fn regression_rst_from_node_peer_returned_to() {
+    let link = LinkCfg {
+        loss_pct: 24,
+        dup_pct: 17,
+        max_delay: 11,
+    };
+    let seed = 17749244428508424336;
+    let mut w = World::new(seed, link, data(seed, 5633), data(!seed, 5493), 4096);
+    run(&mut w, 513, vec![(0, 1, 3), (173, 0, 2), (183, 0, 1)]).unwrap();
+}
