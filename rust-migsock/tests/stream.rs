@@ -222,3 +222,19 @@ fn regression_rst_from_node_peer_returned_to() {
     let mut w = World::new(seed, link, data(seed, 5633), data(!seed, 5493), 4096);
     run(&mut w, 513, vec![(0, 1, 3), (173, 0, 2), (183, 0, 1)]).unwrap();
 }
+
+/// Regression (found by the property test): a socket that migrated in
+/// TIME_WAIT dropped its old copy at once, so the peer's retransmitted FIN
+/// reached a node that no longer knew the socket.
+#[test]
+fn regression_migrate_in_time_wait() {
+    let link = LinkCfg {
+        loss_pct: 18,
+        dup_pct: 9,
+        max_delay: 12,
+    };
+    let seed = 13617787519318851764;
+    let mut w = World::new(seed, link, data(seed, 10909), data(!seed, 10014), 4096);
+    w.trace = std::env::var("TRACE").is_ok();
+    run(&mut w, 17, vec![(1404, 1, 1), (496, 1, 4), (845, 2, 2)]).unwrap();
+}
