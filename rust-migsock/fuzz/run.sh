@@ -7,8 +7,10 @@
 #
 # Needs cargo-fuzz (cargo install --locked cargo-fuzz). libFuzzer and the
 # sanitizer need nightly features; on a stable toolchain RUSTC_BOOTSTRAP=1
-# unlocks them. Corpora and crash artifacts go to fuzz/corpus and
-# fuzz/artifacts (git-ignored); a finding makes the script fail.
+# unlocks them. The committed seeds in fuzz/seeds (written by
+# `cargo test --test fuzz_seeds -- --ignored`) start each corpus; the
+# corpora and crash artifacts go to fuzz/corpus and fuzz/artifacts
+# (git-ignored). A finding makes the script fail.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-60}
@@ -25,7 +27,7 @@ status=0
 for t in $targets; do
 	mkdir -p "$here/corpus/$t" "$here/artifacts/$t"
 	echo "== fuzz $t for ${secs}s"
-	"$cargo_fuzz" run --fuzz-dir "$here" "$t" "$here/corpus/$t" -- \
+	"$cargo_fuzz" run --fuzz-dir "$here" "$t" "$here/corpus/$t" "$here/seeds/$t" -- \
 		-max_total_time="$secs" -rss_limit_mb=2048 -max_len=4096 \
 		-artifact_prefix="$here/artifacts/$t/" -print_final_stats=1 || status=1
 done
