@@ -1065,25 +1065,13 @@ impl<B: Storage> Sock<B> {
             return ev.into();
         };
         // 2. RST: only from where we believe the peer is, and once the peer
-        // has migrated only from the socket itself (naming its epoch): a node
-        // the peer has left, or has come back to, may answer a stale segment
-        // with an RST of its own, which must not kill the connection.
+        // has migrated only if it names the peer's current epoch: a node the
+        // peer has left (or has come back to) may answer a stale segment
+        // with an RST, which must not kill the connection (see
+        // `route::signal`).
         if c.flags.rst() {
-            // (Where an RST only ends a connection both sides have closed,
-            // without an error, any RST from the peer's node will do: the
-            // peer's socket may be gone, its node answering for it.)
-            let open = matches!(
-                self.state,
-                State::SynReceived
-                    | State::Established
-                    | State::FinWait1
-                    | State::FinWait2
-                    | State::CloseWait
-            );
             let from_peer = src.node == self.conn.rem_cnode
-                && (!open
-                    || self.rem_epoch == 0
-                    || h.mig.is_some_and(|m| m.epoch == self.rem_epoch));
+                && (self.rem_epoch == 0 || h.mig.is_some_and(|m| m.epoch == self.rem_epoch));
             if !from_peer {
                 return ev.into();
             }

@@ -60,16 +60,29 @@ pub fn signal(seg: &Segment<'_>, sig: Signal) -> Option<Header> {
         dhnode: h.shnode,
         ..Header::default()
     };
+    // An RST answering a segment that carried the migration option names
+    // the epoch that segment's sender believed its peer to have (node 0:
+    // no socket speaks): the sender accepts the RST only if it still
+    // believes that, so an RST caused by a stale segment cannot reset a
+    // connection whose peer has moved on.
+    let rst_mig = h.mig.map(|m| MigOpt {
+        node: 0,
+        epoch: m.echo,
+        echo: m.epoch,
+        req: false,
+    });
     Some(match sig {
         Signal::Rst if h.flags.ack() => Header {
             seq: h.ack,
             flags: Flags::RST,
+            mig: rst_mig,
             ..base
         },
         Signal::Rst => Header {
             seq: 0,
             ack: end,
             flags: Flags::RST.with(Flags::ACK),
+            mig: rst_mig,
             ..base
         },
         Signal::Mig { node, epoch } => Header {

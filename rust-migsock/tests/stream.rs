@@ -238,3 +238,21 @@ fn regression_migrate_in_time_wait() {
     w.trace = std::env::var("TRACE").is_ok();
     run(&mut w, 17, vec![(1404, 1, 1), (496, 1, 4), (845, 2, 2)]).unwrap();
 }
+
+/// Regression (found by the property test): a node that had dropped the
+/// old copy of a socket answered a stale segment with an RST; it reached
+/// the peer after the socket had come back to that node and, the peer being
+/// in LAST_ACK, closed it with data outstanding. An RST now names the epoch
+/// the stale segment's sender believed in.
+#[test]
+fn regression_stale_rst_in_last_ack() {
+    let link = LinkCfg {
+        loss_pct: 1,
+        dup_pct: 9,
+        max_delay: 35,
+    };
+    let seed = 1432661596810926408;
+    let mut w = World::new(seed, link, data(seed, 1025), data(!seed, 8461), 4096);
+    w.trace = std::env::var("TRACE").is_ok();
+    run(&mut w, 39, vec![(341, 2, 2), (376, 0, 1)]).unwrap();
+}
