@@ -486,13 +486,17 @@ static int rounded_eq(const struct rounded *a, const struct rounded *b)
 
 static void make_round_table(void)
 {
-	int i;
+	int i, j, same = 0;
 
 	for (i = 0; i < 4; i++) {
 		fesetround(round_modes[i]);
 		compute_rounded(&round_table[i]);
 	}
 	fesetround(FE_TONEAREST);
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < i; j++)
+			same += rounded_eq(&round_table[i], &round_table[j]);
+	check(!same, "rounding modes tell apart", "%d pairs of modes give equal results", same);
 }
 
 static void check_rounding(void)
