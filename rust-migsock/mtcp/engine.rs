@@ -1029,12 +1029,10 @@ impl<B: Storage> Sock<B> {
         let mut ev = Events::NONE;
         match self.state {
             State::Closed => {
-                // Like no socket, but naming our epoch so that a migrated
-                // peer can tell this RST from a stale node's.
-                let mig = self.mig_opt();
+                // A closed socket answers like no socket at all.
                 return Outcome {
                     events: ev,
-                    reply: super::route::signal_nosock(seg).map(|r| Header { mig, ..r }),
+                    reply: super::route::signal_nosock(seg),
                 };
             }
             State::Listen => return ev.into(),

@@ -256,3 +256,23 @@ fn regression_stale_rst_in_last_ack() {
     w.trace = std::env::var("TRACE").is_ok();
     run(&mut w, 39, vec![(341, 2, 2), (376, 0, 1)]).unwrap();
 }
+
+/// Regression (found by the property test): a CLOSED socket that had
+/// migrated answered with an RST naming its own (newer) epoch, which the
+/// peer, still retransmitting its FIN, did not know and ignored.
+#[test]
+fn regression_closed_socket_rst_epoch() {
+    let link = LinkCfg {
+        loss_pct: 25,
+        dup_pct: 2,
+        max_delay: 56,
+    };
+    let seed = 10421473956490747514;
+    let mut w = World::new(seed, link, data(seed, 3073), data(!seed, 11035), 4096);
+    run(
+        &mut w,
+        128,
+        vec![(2463, 0, 2), (0, 2, 1), (275, 0, 2), (0, 0, 1)],
+    )
+    .unwrap();
+}
