@@ -19,11 +19,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Where the files are. */
+/* Where the files are (overridable, for testing the library off-cluster). */
+#ifndef MOSCTL_PROC_MOSPE
 #define MOSCTL_PROC_MOSPE	"/proc/hpc/admin/mospe"
+#endif
+#ifndef MOSCTL_PROC_MAP
 #define MOSCTL_PROC_MAP		"/proc/hpc/admin/map"
+#endif
+#ifndef MOSCTL_PROC_REMOTE
 #define MOSCTL_PROC_REMOTE	"/proc/hpc/remote"
+#endif
+#ifndef MOSCTL_PROC_DEPUTY
 #define MOSCTL_PROC_DEPUTY	"/proc/hpc/deputy"
+#endif
 
 #define MOSCTL_NODE_HOME	0
 #define MOSCTL_NODE_MAX		65535
