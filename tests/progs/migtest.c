@@ -406,7 +406,7 @@ static uint32_t get_mxcsr(void)
 {
 	uint32_t v;
 
-	__asm__ volatile("stmxcsr %0" : "=m"(v));
+	__asm__ volatile("stmxcsr %0" : "=m"(v) : : "memory");
 	return v;
 }
 
@@ -414,7 +414,7 @@ static uint16_t get_fcw(void)
 {
 	uint16_t v;
 
-	__asm__ volatile("fnstcw %0" : "=m"(v));
+	__asm__ volatile("fnstcw %0" : "=m"(v) : : "memory");
 	return v;
 }
 
@@ -713,8 +713,8 @@ static void check_where(int want_where)
 		return;
 	}
 	want_mospe = want_where ? want_where : home;
-	checkv(w == want_where, "where", "%ld, want %d", w, want_where);
-	checkv(m == want_mospe, "mospe", "%ld, want %d", m, want_mospe);
+	checkv(w == want_where, "where", "%ld (want %d)", w, want_where);
+	checkv(m == want_mospe, "mospe", "%ld (want %d)", m, want_mospe);
 }
 
 static void check_all(int n, int want_where, uint32_t mxcsr, uint16_t fcw)
@@ -738,8 +738,11 @@ static int goto_node(int node, double *ms)
 
 	len = snprintf(buf, sizeof(buf), "%d\n", node);
 	fd = open(opt.goto_path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		hold_regs(&rin, &rout, -1, NULL, 0, 1);	/* registers still checked */
+		return (int)r;
+	}
 	t0 = now();
 	r = hold_regs(&rin, &rout, fd, buf, len, 0);
 	*ms = (now() - t0) * 1000;
