@@ -83,10 +83,17 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:t:n:")) != -1) {
 		switch (opt) {
-		case 'p': port = parse_int(optarg, 1, 65535); break;
-		case 't': secs = parse_int(optarg, 1, 86400); break;
-		case 'n': maxconn = parse_int(optarg, 1, 1000000); break;
-		default: usage();
+		case 'p':
+			port = parse_int(optarg, 1, 65535);
+			break;
+		case 't':
+			secs = parse_int(optarg, 1, 86400);
+			break;
+		case 'n':
+			maxconn = parse_int(optarg, 1, 1000000);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc)

@@ -132,13 +132,26 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "a:p:b:c:h:G:")) != -1) {
 		switch (opt) {
-		case 'a': addr = optarg; break;
-		case 'p': port = (int)parse_long(optarg, 1, 65535); break;
-		case 'b': bytes = parse_long(optarg, 1, 1L << 34); break;
-		case 'c': chunk = parse_long(optarg, 1, 1 << 24); break;
-		case 'h': parse_hops(optarg); break;
-		case 'G': goto_path = optarg; break;
-		default: usage();
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = (int)parse_long(optarg, 1, 65535);
+			break;
+		case 'b':
+			bytes = parse_long(optarg, 1, 1L << 34);
+			break;
+		case 'c':
+			chunk = parse_long(optarg, 1, 1 << 24);
+			break;
+		case 'h':
+			parse_hops(optarg);
+			break;
+		case 'G':
+			goto_path = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc)

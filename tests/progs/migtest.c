@@ -953,24 +953,49 @@ int main(int argc, char **argv)
 
 	while ((o = getopt(argc, argv, "m:h:wt:x:k:e:TSqF:G:")) != -1) {
 		switch (o) {
-		case 'm': opt.mib = parse_int(optarg, 1, 4096); break;
-		case 'h': parse_hops(optarg); break;
-		case 'w': opt.wait = 1; break;
-		case 't': opt.secs = parse_int(optarg, 1, 86400); break;
-		case 'x': opt.xcode = parse_int(optarg, 0, 255); break;
-		case 'k': opt.ksig = parse_int(optarg, 1, 64); break;
+		case 'm':
+			opt.mib = parse_int(optarg, 1, 4096);
+			break;
+		case 'h':
+			parse_hops(optarg);
+			break;
+		case 'w':
+			opt.wait = 1;
+			break;
+		case 't':
+			opt.secs = parse_int(optarg, 1, 86400);
+			break;
+		case 'x':
+			opt.xcode = parse_int(optarg, 0, 255);
+			break;
+		case 'k':
+			opt.ksig = parse_int(optarg, 1, 64);
+			break;
 		case 'e':
 			if (!strcmp(optarg, "down"))
 				opt.expdown = 1;
-			else if (!(opt.experr = errno_by_name(optarg)))
+			else
+				opt.experr = errno_by_name(optarg);
+			if (!opt.expdown && !opt.experr)
 				usage();
 			break;
-		case 'T': opt.threads = 1; break;
-		case 'S': opt.shared = 1; break;
-		case 'q': opt.quiet = 1; break;
-		case 'F': opt.path = optarg; break;
-		case 'G': opt.goto_path = optarg; break;	/* testing: -G /dev/null */
-		default: usage();
+		case 'T':
+			opt.threads = 1;
+			break;
+		case 'S':
+			opt.shared = 1;
+			break;
+		case 'q':
+			opt.quiet = 1;
+			break;
+		case 'F':
+			opt.path = optarg;
+			break;
+		case 'G':	/* testing: -G /dev/null */
+			opt.goto_path = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc)
