@@ -1460,3 +1460,312 @@ pub fn is_mig_signal(seg: &Segment<'_>) -> bool {
         && seg.hdr.flags.0 & (Flags::SYN.0 | Flags::FIN.0 | Flags::RST.0 | Flags::ACK.0) == 0
         && seg.payload.is_empty()
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::panic
+)]
+mod tests {
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    type S = Sock<Vec<u8>>;
+
+    const CFG: Config = Config {
+        mss: 100,
+        rto_ms: 10,
+        rto_max_ms: 40,
+        max_retries: 3,
+        time_wait_ms: 50,
+    };
+
+    fn sock() -> S {
+        Sock::new(CFG, vec![0; 300], vec![0; 200])
+    }
+
+    fn conn(l: u16, r: u16, lh: Node, rh: Node) -> Conn {
+        Conn {
+            local_port: l,
+            rem_port: r,
+            local_hnode: lh,
+            local_cnode: lh,
+            rem_hnode: rh,
+            rem_cnode: rh,
+            rem_cip: 0,
+        }
+    }
+
+    /// Sends everything `from` has to `to` (node numbers = home nodes).
+    fn xfer(now: u64, from: &mut S, to: &mut S) -> (Events, usize) {
+        let mut out = [0u8; 256];
+        let mut ev = Events::NONE;
+        let mut n = 0;
+        while let Some(t) = from.poll_transmit(now, &mut out) {
+            n += 1;
+            let seg = wire::parse_checked(&out[..t.len], true).unwrap();
+            let src = Source {
+                node: from.conn.local_cnode,
+                addr: 0,
+            };
+            ev.add(to.on_segment(now, &seg, src).events);
+        }
+        (ev, n)
+    }
+
+    fn established() -> (S, S) {
+        let mut a = sock();
+        let mut b = sock();
+        a.connect(conn(1001, 1000, 1, 2), 7).unwrap();
+        let mut out = [0u8; 64];
+        let t = a.poll_transmit(0, &mut out).unwrap();
+        let syn = wire::parse(&out[..t.len]).unwrap();
+        b.open_passive(conn(1000, 0, 2, 0), &syn, Source { node: 1, addr: 0 }, 900)
+            .unwrap();
+        let (ev, _) = xfer(0, &mut b, &mut a);
+        assert!(ev.has(Events::CONNECTED));
+        let (ev, _) = xfer(0, &mut a, &mut b);
+        assert!(ev.has(Events::CONNECTED));
+        (a, b)
+    }
+
+    #[test]
+    fn user_calls_in_wrong_states() {
+        let mut s = sock();
+        let mut buf = [0u8; 8];
+        assert_eq!(s.send(b"x"), Err(Errno::NotConn));
+        assert_eq!(s.recv(&mut buf, false), Err(Errno::NotConn));
+        s.connect(conn(1, 2, 1, 2), 0).unwrap();
+        assert_eq!(s.connect(conn(1, 2, 1, 2), 0), Err(Errno::IsConn));
+        assert_eq!(s.recv(&mut buf, false), Err(Errno::Again));
+        // Data may be queued before the connection is up.
+        assert_eq!(s.send(b"early"), Ok(5));
+        let (mut a, mut b) = established();
+        assert_eq!(a.send(&[1u8; 400]), Ok(300));
+        assert_eq!(a.send(b"more"), Err(Errno::Again));
+        a.shutdown(MTIO_WR);
+        assert_eq!(a.state(), State::FinWait1);
+        assert_eq!(a.send(b"x"), Err(Errno::Pipe));
+        // Everything arrives, then the FIN; the reader sees EOF.
+        for _ in 0..6 {
+            xfer(0, &mut a, &mut b);
+            xfer(0, &mut b, &mut a);
+            let mut r = [0u8; 500];
+            let _ = b.recv(&mut r, false);
+        }
+        assert_eq!(b.state(), State::CloseWait);
+        assert_eq!(b.recv(&mut buf, false), Ok(0));
+        assert!(b.poll_readable());
+        let o = Sock::<Vec<u8>>::new(CFG, vec![], vec![]).open_passive(
+            Conn::default(),
+            &Segment {
+                hdr: Header::default(),
+                payload: &[],
+            },
+            Source::default(),
+            0,
+        );
+        assert_eq!(o, Err(Errno::Inval));
+    }
+
+    #[test]
+    fn peek_and_partial_reads_track_deliver_nxt() {
+        let (mut a, mut b) = established();
+        a.send(b"hello world").unwrap();
+        xfer(0, &mut a, &mut b);
+        let start = b.deliver_nxt();
+        let mut buf = [0u8; 5];
+        assert_eq!(b.recv(&mut buf, true), Ok(5));
+        assert_eq!(b.deliver_nxt(), start);
+        assert_eq!(b.recv(&mut buf, false), Ok(5));
+        assert_eq!(&buf, b"hello");
+        assert_eq!(b.deliver_nxt(), start.wrapping_add(5));
+        assert_eq!(b.readable(), 6);
+        b.shutdown(MTIO_RD);
+        assert_eq!(b.readable(), 0);
+        assert_eq!(b.deliver_nxt(), b.rcv_nxt());
+        assert_eq!(b.recv(&mut buf, false), Ok(0));
+        // Data arriving after SHUT_RD is acknowledged and dropped.
+        a.send(b"ignored").unwrap();
+        xfer(0, &mut a, &mut b);
+        assert_eq!(b.readable(), 0);
+        assert_eq!(b.deliver_nxt(), b.rcv_nxt());
+    }
+
+    #[test]
+    fn syn_is_retransmitted_then_times_out() {
+        let mut a = sock();
+        a.connect(conn(1, 2, 1, 2), 0).unwrap();
+        let mut out = [0u8; 64];
+        assert!(a.poll_transmit(0, &mut out).is_some());
+        assert!(a.poll_transmit(0, &mut out).is_none());
+        assert_eq!(a.poll_at(), Some(10));
+        let mut now;
+        let mut syns = 1;
+        loop {
+            now = a.poll_at().unwrap();
+            let ev = a.on_tick(now);
+            if ev.has(Events::CLOSED) {
+                assert!(ev.has(Events::ERROR));
+                break;
+            }
+            let t = a.poll_transmit(now, &mut out).unwrap();
+            assert!(wire::parse(&out[..t.len]).unwrap().hdr.flags.syn());
+            syns += 1;
+        }
+        assert_eq!(syns, 1 + usize::from(CFG.max_retries));
+        // Backoff: 10, 20, 40, 40 (capped).
+        assert_eq!(now, 10 + 20 + 40 + 40);
+        assert_eq!(a.take_error(), Some(Errno::TimedOut));
+        assert_eq!(a.state(), State::Closed);
+        assert!(a.poll_transmit(now, &mut out).is_none());
+    }
+
+    #[test]
+    fn lost_data_is_resent_and_dup_acks_resend_early() {
+        let (mut a, mut b) = established();
+        a.send(&[7u8; 200]).unwrap();
+        // Two segments (window 200, MSS 100); the first is lost.
+        let mut out = [0u8; 256];
+        let mut segs = Vec::new();
+        while let Some(t) = a.poll_transmit(0, &mut out) {
+            segs.push(out[..t.len].to_vec());
+        }
+        assert_eq!(segs.len(), 2);
+        let from_a = Source { node: 1, addr: 0 };
+        let from_b = Source { node: 2, addr: 0 };
+        b.on_segment(0, &wire::parse(&segs[1]).unwrap(), from_a);
+        // B keeps no out-of-order data; it answers with a duplicate ACK.
+        assert_eq!(b.readable(), 0);
+        let mut ack = [0u8; 64];
+        for i in 0..DUPACK_THRESHOLD {
+            b.ack_pending = true;
+            let t = b.poll_transmit(0, &mut ack).unwrap();
+            let ev = a.on_segment(0, &wire::parse(&ack[..t.len]).unwrap(), from_b);
+            assert_eq!(ev.events.has(Events::TRANSMIT), i + 1 == DUPACK_THRESHOLD);
+        }
+        // The third duplicate resends from snd_una at once.
+        assert_eq!(a.snd_nxt(), a.snd_una());
+        xfer(1, &mut a, &mut b);
+        assert_eq!(b.readable(), 200);
+        xfer(1, &mut b, &mut a);
+        assert_eq!(a.send_queued(), 0);
+        assert_eq!(a.poll_at(), None);
+        // A lost segment without duplicate ACKs waits for the timer.
+        a.send(&[8u8; 50]).unwrap();
+        assert!(a.poll_transmit(2, &mut out).is_some());
+        assert_eq!(a.poll_at(), Some(12));
+        assert!(a.on_tick(12).has(Events::TRANSMIT));
+        let mut r = [0u8; 300];
+        assert_eq!(b.recv(&mut r, false), Ok(200));
+        xfer(12, &mut a, &mut b);
+        assert_eq!(b.readable(), 50);
+    }
+
+    #[test]
+    fn close_both_ways_and_time_wait() {
+        let (mut a, mut b) = established();
+        a.close();
+        b.close();
+        // FINs cross: CLOSING on both sides, then TIME_WAIT.
+        let mut fa = [0u8; 64];
+        let ta = a.poll_transmit(0, &mut fa).unwrap();
+        xfer(0, &mut b, &mut a);
+        assert_eq!(a.state(), State::Closing);
+        let s = wire::parse(&fa[..ta.len]).unwrap();
+        b.on_segment(0, &s, Source { node: 1, addr: 0 });
+        assert_eq!(b.state(), State::Closing);
+        xfer(0, &mut a, &mut b);
+        xfer(0, &mut b, &mut a);
+        assert_eq!(a.state(), State::TimeWait);
+        assert_eq!(b.state(), State::TimeWait);
+        assert_eq!(a.poll_at(), Some(50));
+        assert!(!a.on_tick(49).has(Events::CLOSED));
+        assert!(a.on_tick(50).has(Events::CLOSED));
+        assert_eq!(a.state(), State::Closed);
+        assert_eq!(a.error(), None);
+        let mut buf = [0u8; 4];
+        assert_eq!(a.recv(&mut buf, false), Ok(0));
+    }
+
+    #[test]
+    fn abort_sends_rst_and_peer_resets() {
+        let (mut a, mut b) = established();
+        let ev = a.abort();
+        assert!(ev.has(Events::CLOSED.with(Events::TRANSMIT)));
+        let (ev, n) = xfer(0, &mut a, &mut b);
+        assert_eq!(n, 1);
+        assert!(ev.has(Events::ERROR));
+        assert_eq!(b.state(), State::Closed);
+        let mut buf = [0u8; 4];
+        assert_eq!(b.recv(&mut buf, false), Err(Errno::ConnReset));
+        assert_eq!(b.recv(&mut buf, false), Ok(0));
+        assert_eq!(b.send(b"x"), Err(Errno::NotConn));
+    }
+
+    #[test]
+    fn save_restore_keeps_queues() {
+        let (mut a, mut b) = established();
+        a.send(&[1u8; 100]).unwrap();
+        xfer(0, &mut a, &mut b); // sent, not yet acknowledged
+        a.send(&[2u8; 60]).unwrap(); // queued
+        b.send(b"for a").unwrap();
+        xfer(0, &mut b, &mut a);
+        let (v, unacked, unsent) = a.save();
+        assert_eq!(v.snd_nxt, v.snd_una, "B acked everything it got");
+        assert_eq!((unacked, unsent), (0, 60));
+        assert_eq!(v.check(unacked, unsent, 5), Ok(State::Established));
+        assert_eq!(v.check(unacked, unsent, 6), Err(VarsError::BadQueues));
+        let (q1, q2) = a.send_queue();
+        let sq: Vec<u8> = [q1, q2].concat();
+        let (r1, r2) = a.recv_queue();
+        let rq: Vec<u8> = [r1, r2].concat();
+        let mut m = sock();
+        m.restore(5, 9, &v, &sq[..unacked], &sq[unacked..], &rq)
+            .unwrap();
+        assert_eq!(m.conn.local_cnode, 9);
+        assert_eq!(m.mig_epoch(), 1);
+        assert!(m.newly_migrated());
+        let mut small = Sock::<Vec<u8>>::new(CFG, vec![0; 10], vec![0; 10]);
+        assert_eq!(
+            small.restore(5, 9, &v, &sq[..unacked], &sq[unacked..], &rq),
+            Err(VarsError::TooLarge)
+        );
+        let mut buf = [0u8; 16];
+        assert_eq!(m.recv(&mut buf, false), Ok(5));
+        assert_eq!(&buf[..5], b"for a");
+        // The migrated end sends its queue to the peer, which learns the move.
+        let (ev, _) = xfer(5, &mut m, &mut b);
+        assert!(ev.has(Events::REMOTE_MOVED));
+        assert_eq!(b.readable(), 160);
+        let (ev, _) = xfer(5, &mut b, &mut m);
+        assert!(ev.has(Events::MIG_ACKED));
+    }
+
+    #[test]
+    fn states_and_errnos_map() {
+        for (i, s) in State::ALL.iter().enumerate() {
+            assert_eq!(State::from_u8(i as u8), Some(*s));
+            assert_eq!(*s as u8, i as u8);
+        }
+        assert_eq!(State::from_u8(11), None);
+        assert_eq!(MTS_TIME_WAIT, State::TimeWait);
+        for e in [
+            Errno::Again,
+            Errno::Inval,
+            Errno::Pipe,
+            Errno::NotConn,
+            Errno::IsConn,
+            Errno::ConnRefused,
+            Errno::ConnReset,
+            Errno::TimedOut,
+        ] {
+            assert_eq!(Errno::from_errno(e.to_errno()), Some(e));
+        }
+        assert_eq!(Errno::from_errno(0), None);
+        assert!(Events::READABLE.with(Events::CLOSED).has(Events::CLOSED));
+    }
+}
