@@ -28,7 +28,7 @@
 use super::engine::{Conn, Opts, Sock, SockVars, VarsError};
 use super::ring::Storage;
 use super::table::SockKey;
-use super::Node;
+use super::{copy_bytes, Node};
 
 /// First two bytes of every message: `"MS"`.
 pub const MAGIC: u16 = 0x4d53;
@@ -257,12 +257,12 @@ impl<'a> Rd<'a> {
     }
     fn u16(&mut self) -> Result<u16, MsgError> {
         let mut a = [0u8; 2];
-        a.copy_from_slice(self.take(2)?);
+        copy_bytes(&mut a, self.take(2)?);
         Ok(u16::from_be_bytes(a))
     }
     fn u32(&mut self) -> Result<u32, MsgError> {
         let mut a = [0u8; 4];
-        a.copy_from_slice(self.take(4)?);
+        copy_bytes(&mut a, self.take(4)?);
         Ok(u32::from_be_bytes(a))
     }
     fn i32(&mut self) -> Result<i32, MsgError> {
@@ -450,10 +450,7 @@ struct Wr<'a> {
 impl Wr<'_> {
     fn bytes(&mut self, d: &[u8]) -> Result<(), MsgError> {
         let end = self.pos.checked_add(d.len()).ok_or(MsgError::NoSpace)?;
-        self.b
-            .get_mut(self.pos..end)
-            .ok_or(MsgError::NoSpace)?
-            .copy_from_slice(d);
+        copy_bytes(self.b.get_mut(self.pos..end).ok_or(MsgError::NoSpace)?, d);
         self.pos = end;
         Ok(())
     }
@@ -642,14 +639,13 @@ impl<'a> MigToYouWriter<'a> {
     /// Finishes the message; returns its length.
     pub fn finish(self) -> Result<usize, MsgError> {
         let len = u32::try_from(self.pos).map_err(|_| MsgError::BadLength)?;
-        self.out
-            .get_mut(4..8)
-            .ok_or(MsgError::NoSpace)?
-            .copy_from_slice(&len.to_be_bytes());
-        self.out
+        let at = self.out.get_mut(4..8).ok_or(MsgError::NoSpace)?;
+        copy_bytes(at, &len.to_be_bytes());
+        let at = self
+            .out
             .get_mut(HDR_LEN.saturating_add(6)..HDR_LEN.saturating_add(8))
-            .ok_or(MsgError::NoSpace)?
-            .copy_from_slice(&self.count.to_be_bytes());
+            .ok_or(MsgError::NoSpace)?;
+        copy_bytes(at, &self.count.to_be_bytes());
         Ok(self.pos)
     }
 }

@@ -50,6 +50,18 @@ pub mod seq;
 pub mod table;
 pub mod wire;
 
+/// Copies as many bytes as both slices hold from the front of `src` to the
+/// front of `dst` and returns the count. Unlike `copy_from_slice` it has no
+/// length-mismatch panic.
+pub fn copy_bytes(dst: &mut [u8], src: &[u8]) -> usize {
+    let mut n = 0usize;
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+        n = n.wrapping_add(1);
+    }
+    n
+}
+
 /// Node number in the cluster (1..N; 0 is "none"/"home" depending on use).
 pub type Node = u16;
 

@@ -7,6 +7,8 @@
 //! two rings. The storage is anything that derefs to a byte slice: a
 //! `KVec<u8>` or boxed array in the kernel, a `Vec<u8>` or array on the host.
 
+use super::copy_bytes;
+
 /// Storage usable by [`Ring`]: any mutable byte slice owner.
 pub trait Storage: AsRef<[u8]> + AsMut<[u8]> {}
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Storage for T {}
@@ -78,12 +80,10 @@ impl<B: Storage> Ring<B> {
             .0
             .split_at(n.min(self.capacity().saturating_sub(tail)));
         let buf = self.buf.as_mut();
-        if let Some(d) = buf.get_mut(tail..tail.saturating_add(a.len())) {
-            d.copy_from_slice(a);
+        if let Some(d) = buf.get_mut(tail..) {
+            copy_bytes(d, a);
         }
-        if let Some(d) = buf.get_mut(..b.len()) {
-            d.copy_from_slice(b);
-        }
+        copy_bytes(buf, b);
         self.len = self.len.saturating_add(n);
         n
     }
@@ -106,13 +106,9 @@ impl<B: Storage> Ring<B> {
     /// Copies held bytes from `off` on into `out`; returns the count copied.
     pub fn copy_out(&self, off: usize, out: &mut [u8]) -> usize {
         let (a, b) = self.slices(off, out.len());
-        let (oa, rest) = out.split_at_mut(a.len().min(out.len()));
-        oa.copy_from_slice(a);
-        let ob = rest.get_mut(..b.len()).unwrap_or(&mut []);
-        if ob.len() == b.len() {
-            ob.copy_from_slice(b);
-        }
-        a.len().saturating_add(b.len())
+        let na = copy_bytes(out, a);
+        let nb = out.get_mut(na..).map_or(0, |rest| copy_bytes(rest, b));
+        na.saturating_add(nb)
     }
 
     /// Removes up to `n` bytes from the front; returns the count removed.

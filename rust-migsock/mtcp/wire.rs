@@ -30,6 +30,8 @@
 //! checked by the caller. As in the thesis, segments between two sockets on
 //! the same node are neither checksummed nor verified.
 
+use super::copy_bytes;
+
 /// Length of the MTCP header without options.
 pub const HEADER_LEN: usize = 24;
 /// Smallest valid data offset (in 32-bit words).
@@ -279,7 +281,7 @@ fn be16(buf: &[u8], at: usize) -> Option<u16> {
 fn be32(buf: &[u8], at: usize) -> Option<u32> {
     let b = buf.get(at..at.checked_add(4)?)?;
     let mut a = [0u8; 4];
-    a.copy_from_slice(b);
+    copy_bytes(&mut a, b);
     Some(u32::from_be_bytes(a))
 }
 
@@ -401,7 +403,7 @@ pub fn set_checksum(segment: &mut [u8]) -> Result<(), WireError> {
     let f = segment
         .get_mut(CKSUM_OFFSET..CKSUM_OFFSET.saturating_add(2))
         .ok_or(WireError::Short)?;
-    f.copy_from_slice(&c.to_be_bytes());
+    copy_bytes(f, &c.to_be_bytes());
     Ok(())
 }
 
@@ -422,9 +424,7 @@ pub fn encode(
     let mut h = *hdr;
     h.cksum = 0;
     h.write(out)?;
-    out.get_mut(hlen..)
-        .ok_or(WireError::Short)?
-        .copy_from_slice(payload);
+    copy_bytes(out.get_mut(hlen..).ok_or(WireError::Short)?, payload);
     if cksum {
         set_checksum(out)?;
     }
