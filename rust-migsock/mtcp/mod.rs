@@ -28,6 +28,31 @@
 //! | [`table`]     | `ms_data.c` hash tables, `struct ms_task`       |
 //! | [`metasock`]  | metasocket messages (`msm_build_*`, `msm_parse_*`) |
 //!
+//! How the kernel side drives it (thesis section 4.3-4.5):
+//!
+//! 1. Input (`ms_input`): a UDP datagram from node `n` is parsed with
+//!    [`wire::parse_checked`] (checksum verified unless `n` is this node),
+//!    looked up by [`table::SockKey::of_incoming`] (then
+//!    [`table::ListenKey::of_incoming`], then the old copies of migrated
+//!    sockets) and handed to [`route::route`]. The result says: drop, send a
+//!    reply header ([`wire::encode`]), a socket took it (wake readers or
+//!    writers, send MIGACKED on [`engine::Events::MIG_ACKED`], update the
+//!    route on [`engine::Events::REMOTE_MOVED`]), or a connection request
+//!    (create a [`engine::Sock`], [`engine::Sock::open_passive`], queue it on
+//!    the listener's [`table::Backlog`]).
+//! 2. Output: after anything that returned [`engine::Events::TRANSMIT`],
+//!    and from the per-socket timer at [`engine::Sock::poll_at`] (after
+//!    [`engine::Sock::on_tick`]), drain [`engine::Sock::poll_transmit`] into
+//!    datagrams for [`engine::Transmit::node`].
+//! 3. System calls map to [`engine::Sock::connect`], `send`, `recv`,
+//!    `shutdown`, `close`, `abort`, `take_error` (`SO_ERROR`).
+//! 4. Migration (`ms_migd`, `ms_metasock`): [`metasock::MigToYouWriter`]
+//!    snapshots each socket ([`engine::Sock::save`] and its queues); the new
+//!    node [`metasock::decode`]s and [`metasock::SockRecord::restore`]s them
+//!    into fresh sockets; the old node keeps a [`route::Moved`] entry until
+//!    MIGACKED. [`engine::Sock::blocks_migration`] says when the process
+//!    must stay put.
+//!
 //! No function in this module panics on input: untrusted bytes are read with
 //! `get`, lengths are combined with checked arithmetic and sequence numbers
 //! with wrapping arithmetic (the kernel builds with overflow checks on).

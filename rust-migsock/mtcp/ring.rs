@@ -9,9 +9,11 @@
 
 use super::copy_bytes;
 
-/// Storage usable by [`Ring`]: any mutable byte slice owner.
-pub trait Storage: AsRef<[u8]> + AsMut<[u8]> {}
-impl<T: AsRef<[u8]> + AsMut<[u8]>> Storage for T {}
+/// Storage usable by [`Ring`]: anything that owns or borrows a mutable byte
+/// slice (`KVec<u8>` or `KBox<[u8]>` in the kernel, `Vec<u8>` or `&mut [u8]`
+/// on the host).
+pub trait Storage: core::ops::DerefMut<Target = [u8]> {}
+impl<T: core::ops::DerefMut<Target = [u8]>> Storage for T {}
 
 /// A FIFO of bytes in a fixed buffer.
 #[derive(Clone, Debug)]
@@ -33,7 +35,7 @@ impl<B: Storage> Ring<B> {
 
     /// Total capacity in bytes.
     pub fn capacity(&self) -> usize {
-        self.buf.as_ref().len()
+        self.buf.len()
     }
 
     /// Bytes held.
@@ -79,7 +81,7 @@ impl<B: Storage> Ring<B> {
             .split_at(n)
             .0
             .split_at(n.min(self.capacity().saturating_sub(tail)));
-        let buf = self.buf.as_mut();
+        let buf = &mut *self.buf;
         if let Some(d) = buf.get_mut(tail..) {
             copy_bytes(d, a);
         }
@@ -96,7 +98,7 @@ impl<B: Storage> Ring<B> {
             return (&[], &[]);
         }
         let start = self.phys(off);
-        let buf = self.buf.as_ref();
+        let buf = &*self.buf;
         let first = n.min(self.capacity().saturating_sub(start));
         let a = buf.get(start..start.saturating_add(first)).unwrap_or(&[]);
         let b = buf.get(..n.saturating_sub(first)).unwrap_or(&[]);
@@ -135,7 +137,7 @@ mod tests {
 
     #[test]
     fn wraps_and_copies() {
-        let mut r = Ring::new([0u8; 8]);
+        let mut r = Ring::new(std::vec![0u8; 8]);
         assert_eq!(r.push(b"abcdef"), 6);
         assert_eq!(r.consume(4), 4);
         assert_eq!(r.push(b"ghijklmn"), 6);
@@ -154,7 +156,7 @@ mod tests {
 
     #[test]
     fn zero_capacity() {
-        let mut r = Ring::new([0u8; 0]);
+        let mut r = Ring::new(std::vec::Vec::new());
         assert_eq!(r.push(b"x"), 0);
         assert_eq!(r.slices(0, 1), (&[][..], &[][..]));
         assert_eq!(r.consume(1), 0);

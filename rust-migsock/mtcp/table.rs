@@ -11,8 +11,9 @@
 //!   two processes may use the same descriptor numbers.
 //!
 //! [`Table`] is an open-addressing hash table (linear probing, backward-shift
-//! deletion, no tombstones) over slot storage the caller provides: a `KVec`
-//! in the kernel, a `Vec` or array on the host. It never allocates and never
+//! deletion, no tombstones) over slot storage the caller provides (anything
+//! that derefs to a slice of slots: a `KVec` in the kernel, a `Vec` or a
+//! `&mut` slice on the host). It never allocates and never
 //! grows; inserting into a full table fails. The values are whatever the
 //! caller uses to reach its objects (an index, an `Arc`, ...).
 //!
@@ -154,10 +155,10 @@ pub struct Table<K, V, S> {
     _kv: core::marker::PhantomData<(K, V)>,
 }
 
-impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
+impl<K: Key, V, S: core::ops::DerefMut<Target = [Slot<K, V>]>> Table<K, V, S> {
     /// A table over `slots`, which are cleared.
     pub fn new(mut slots: S) -> Self {
-        for s in slots.as_mut() {
+        for s in slots.iter_mut() {
             *s = None;
         }
         Table {
@@ -179,7 +180,7 @@ impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
 
     /// Number of slots.
     pub fn capacity(&self) -> usize {
-        self.slots.as_ref().len()
+        self.slots.len()
     }
 
     fn home(&self, k: &K) -> usize {
@@ -200,7 +201,7 @@ impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
     }
 
     fn find(&self, k: &K) -> Option<usize> {
-        let slots = self.slots.as_ref();
+        let slots = &*self.slots;
         let mut i = self.home(k);
         for _ in 0..slots.len() {
             match slots.get(i)? {
@@ -223,9 +224,9 @@ impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
         }
         let mut i = self.home(&k);
         for _ in 0..self.capacity() {
-            let free = matches!(self.slots.as_ref().get(i), Some(None));
+            let free = matches!(self.slots.get(i), Some(None));
             if free {
-                if let Some(s) = self.slots.as_mut().get_mut(i) {
+                if let Some(s) = self.slots.get_mut(i) {
                     *s = Some((k, v));
                     self.len = self.len.saturating_add(1);
                     return Ok(());
@@ -239,26 +240,26 @@ impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
     /// The value for `k` (thesis `ms_find_sock_port()` and friends).
     pub fn get(&self, k: &K) -> Option<&V> {
         let i = self.find(k)?;
-        self.slots.as_ref().get(i)?.as_ref().map(|(_, v)| v)
+        self.slots.get(i)?.as_ref().map(|(_, v)| v)
     }
 
     /// The value for `k`, mutably.
     pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
         let i = self.find(k)?;
-        self.slots.as_mut().get_mut(i)?.as_mut().map(|(_, v)| v)
+        self.slots.get_mut(i)?.as_mut().map(|(_, v)| v)
     }
 
     /// Removes `k` and returns its value (thesis `ms_unhash_sock()`).
     pub fn remove(&mut self, k: &K) -> Option<V> {
         let mut hole = self.find(k)?;
-        let (_, v) = self.slots.as_mut().get_mut(hole)?.take()?;
+        let (_, v) = self.slots.get_mut(hole)?.take()?;
         self.len = self.len.saturating_sub(1);
         // Backward-shift: pull later entries of the run into the hole when
         // their home position does not lie cyclically in (hole, j].
         let n = self.capacity();
         let mut j = self.next(hole);
         for _ in 0..n {
-            let Some(Some((kk, _))) = self.slots.as_ref().get(j) else {
+            let Some(Some((kk, _))) = self.slots.get(j) else {
                 break;
             };
             let h = self.home(kk);
@@ -269,8 +270,8 @@ impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
                     .unwrap_or(0)
             };
             if dist(h, j) >= dist(hole, j) {
-                let moved = self.slots.as_mut().get_mut(j).and_then(Option::take);
-                if let Some(s) = self.slots.as_mut().get_mut(hole) {
+                let moved = self.slots.get_mut(j).and_then(Option::take);
+                if let Some(s) = self.slots.get_mut(hole) {
                     *s = moved;
                 }
                 hole = j;
@@ -283,7 +284,6 @@ impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
     /// All entries, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.slots
-            .as_ref()
             .iter()
             .filter_map(|s| s.as_ref().map(|(k, v)| (k, v)))
     }
@@ -291,7 +291,6 @@ impl<K: Key, V, S: AsRef<[Slot<K, V>]> + AsMut<[Slot<K, V>]>> Table<K, V, S> {
     /// All entries, mutably, in slot order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
         self.slots
-            .as_mut()
             .iter_mut()
             .filter_map(|s| s.as_mut().map(|(k, v)| (&*k, v)))
     }
