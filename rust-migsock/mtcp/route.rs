@@ -702,6 +702,72 @@ mod tests {
         );
     }
 
+    /// A connection request to a listener whose process migrated: the home
+    /// node redirects it with a migration signal, the requester resends its
+    /// SYN to the listener's current node and connects there.
+    #[test]
+    fn listener_redirect() {
+        let mut a = sock();
+        let conn = Conn {
+            local_port: 1001,
+            rem_port: 1000,
+            local_hnode: 1,
+            local_cnode: NA,
+            rem_hnode: 2,
+            rem_cnode: NB,
+            rem_cip: 0,
+        };
+        a.connect(conn, 100).unwrap();
+        let mut out = [0u8; 128];
+        let t = a.poll_transmit(0, &mut out).unwrap();
+        assert_eq!(t.node, NB);
+        let syn = wire::parse_checked(&out[..t.len], true).unwrap();
+        let away = ListenerView {
+            cnode: 3,
+            epoch: 1,
+            backlog_full: false,
+        };
+        let src = Source { node: NA, addr: 0 };
+        let Route::Reply(sig) = route::<Vec<u8>>(0, &syn, src, NB, Target::Listener(away)) else {
+            panic!()
+        };
+        let b = seg(sig, &[]);
+        let s = wire::parse_checked(&b, true).unwrap();
+        let Route::Socket(o) = route(
+            0,
+            &s,
+            Source { node: NB, addr: 0 },
+            NA,
+            Target::Sock(&mut a),
+        ) else {
+            panic!()
+        };
+        assert!(o.events.has(Events::REMOTE_MOVED.with(Events::TRANSMIT)));
+        assert_eq!(a.state(), State::SynSent);
+        let t = a.poll_transmit(0, &mut out).unwrap();
+        assert_eq!(t.node, 3);
+        let syn2 = wire::parse_checked(&out[..t.len], true).unwrap();
+        assert!(syn2.hdr.flags.syn() && syn2.hdr.seq == 100);
+        let here = ListenerView { cnode: 3, ..away };
+        assert_eq!(
+            route::<Vec<u8>>(0, &syn2, src, 3, Target::Listener(here)),
+            Route::ConnRequest
+        );
+        let mut b = sock();
+        let bconn = Conn {
+            local_port: 1000,
+            local_hnode: 2,
+            local_cnode: 3,
+            ..Conn::default()
+        };
+        b.open_passive(bconn, &syn2, src, 9000).unwrap();
+        let ev = xfer(&mut b, &mut a, 3);
+        assert!(ev.has(Events::CONNECTED));
+        assert_eq!(a.conn.rem_cnode, 3);
+        let ev = xfer(&mut a, &mut b, NA);
+        assert!(ev.has(Events::CONNECTED));
+    }
+
     /// Section 4.5.3: the migration cases seen from the stationary end.
     #[test]
     fn migration_cases() {

@@ -79,6 +79,19 @@ fn perfect_link_both_directions() {
 }
 
 #[test]
+fn connect_through_home_node_redirect() {
+    let link = LinkCfg {
+        loss_pct: 10,
+        dup_pct: 5,
+        max_delay: 10,
+    };
+    let mut w = World::new(11, link, data(5, 3000), data(6, 3000), 2048);
+    w.listen_at = 4;
+    run(&mut w, 200, vec![]).unwrap();
+    assert_eq!(w.ends[B].node, 4);
+}
+
+#[test]
 fn empty_streams_close_cleanly() {
     let link = LinkCfg {
         loss_pct: 10,
@@ -143,8 +156,10 @@ proptest! {
         lb in 0usize..15_000,
         chunk in 1usize..700,
         migs in prop::collection::vec((0u64..3_000, 0u8..3, 1u16..=4), 0..6),
+        listen_at in 1u16..=4,
     ) {
         let mut w = World::new(seed, link, data(seed, la), data(!seed, lb), 4096);
+        w.listen_at = listen_at;
         let r = run(&mut w, chunk, migs);
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
     }

@@ -100,8 +100,10 @@ pub struct World {
     /// Old copies of migrated sockets: (node, key) -> where they went.
     stubs: HashMap<(u16, SockKey), Moved>,
     pub ends: [End; 2],
-    /// B's listener: node and key.
+    /// B's listener: home node and key.
     pub listen: (u16, ListenKey),
+    /// Node B's listening process runs on (the home node redirects there).
+    pub listen_at: u16,
     pub log: Vec<String>,
     pub trace: bool,
     pub packets: u64,
@@ -135,6 +137,7 @@ impl World {
                     hnode: 2,
                 },
             ),
+            listen_at: 2,
             log: Vec::new(),
             trace: false,
             packets: 0,
@@ -298,12 +301,15 @@ impl World {
             route::route(now, &seg, p.from, here, Target::Sock(s))
         } else if let Some(m) = self.stubs.get(&(here, key)).copied() {
             route::route::<Vec<u8>>(now, &seg, p.from, here, Target::Moved(m))
-        } else if (here, ListenKey::of_incoming(&seg.hdr)) == self.listen
+        } else if ListenKey::of_incoming(&seg.hdr) == self.listen.1
+            && (here == self.listen.0 || here == self.listen_at)
             && self.ends[B].sock.is_none()
         {
+            // The home node keeps the listener and knows where its process
+            // runs (MIGLISTEN); that node has the listener too.
             let l = ListenerView {
-                cnode: here,
-                epoch: 0,
+                cnode: self.listen_at,
+                epoch: u16::from(self.listen_at != self.listen.0),
                 backlog_full: false,
             };
             route::route::<Vec<u8>>(now, &seg, p.from, here, Target::Listener(l))
