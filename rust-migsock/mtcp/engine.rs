@@ -465,6 +465,8 @@ pub struct Sock<B> {
     rto_cur: u32,
     retries: u8,
     dupacks: u8,
+    peer_wnd: u32,
+    wnd_sent: u32,
     tw_at: Option<u64>,
     mig_ack_at: Option<u64>,
     snd: Ring<B>,
@@ -508,6 +510,8 @@ impl<B: Storage> Sock<B> {
             rto_cur: cfg.rto_ms,
             retries: 0,
             dupacks: 0,
+            peer_wnd: 1,
+            wnd_sent: 0,
             tw_at: None,
             mig_ack_at: None,
             snd: Ring::new(sndbuf),
@@ -781,7 +785,8 @@ impl<B: Storage> Sock<B> {
     }
 
     /// Reads received data (thesis `ms_recvmsg()`); with `peek` the data
-    /// stays queued. Returns 0 at the end of the stream.
+    /// stays queued. Returns 0 at the end of the stream. Reading may make
+    /// room worth announcing to the peer: call [`Sock::poll_transmit`] after.
     pub fn recv(&mut self, out: &mut [u8], peek: bool) -> Result<usize, Errno> {
         if !self.rcv.is_empty() {
             let n = self.rcv.copy_out(0, out);
@@ -789,6 +794,16 @@ impl<B: Storage> Sock<B> {
                 self.rcv.consume(n);
                 let n32 = u32::try_from(n).unwrap_or(u32::MAX);
                 self.deliver_nxt = seq::add(self.deliver_nxt, n32);
+                // We told the peer our buffer was (nearly) full; tell it now
+                // that half of it is free (the caller sends after recv).
+                let cap = u32::try_from(self.rcv.capacity()).unwrap_or(u32::MAX);
+                let mss = u32::from(self.cfg.mss);
+                if self.state.synchronized()
+                    && self.wnd_sent < mss.min(cap / 2)
+                    && self.rcv_wnd() >= cap / 2
+                {
+                    self.ack_pending = true;
+                }
             }
             return Ok(n);
         }
@@ -935,6 +950,7 @@ impl<B: Storage> Sock<B> {
         }
         if hdr.flags.ack() {
             self.prev_ack_sent = hdr.ack;
+            self.wnd_sent = u32::from(hdr.window);
             self.ack_pending = false;
         }
         Some(Transmit {
@@ -1130,14 +1146,26 @@ impl<B: Storage> Sock<B> {
                 return ev.into();
             }
         } else if h.ack == self.snd_una && seg.payload.is_empty() && self.snd_max != self.snd_una {
-            // Duplicate ACK: the receiver dropped something (it keeps no
-            // out-of-order data). The third one resends from snd_una at once.
-            self.dupacks = self.dupacks.saturating_add(1);
-            if self.dupacks == DUPACK_THRESHOLD {
+            // The peer is alive: a receiver that does not read (full buffer,
+            // window 0) must not make us give up with ETIMEDOUT.
+            self.retries = 0;
+            if h.window != 0 && self.peer_wnd == 0 {
+                // Its buffer has room again: resend now, not after backoff.
                 self.snd_nxt = self.snd_una;
+                self.rto_cur = self.cfg.rto_ms;
+                self.rto_at = None;
                 ev.add(Events::TRANSMIT);
+            } else if h.window != 0 {
+                // Duplicate ACK: the receiver dropped something (it keeps no
+                // out-of-order data). The third one resends at once.
+                self.dupacks = self.dupacks.saturating_add(1);
+                if self.dupacks == DUPACK_THRESHOLD {
+                    self.snd_nxt = self.snd_una;
+                    ev.add(Events::TRANSMIT);
+                }
             }
         }
+        self.peer_wnd = u32::from(h.window);
         // 6. Data and 7. FIN.
         self.take_text(now, &c, seg.payload, &mut ev);
         ev.into()

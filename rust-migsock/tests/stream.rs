@@ -91,6 +91,22 @@ fn connect_through_home_node_redirect() {
     assert_eq!(w.ends[B].node, 4);
 }
 
+/// A receiver that does not read for two minutes: the sender keeps the
+/// connection (the peer's ACKs show it is alive) and resumes as soon as the
+/// reader makes room.
+#[test]
+fn slow_reader_does_not_time_out() {
+    let link = LinkCfg {
+        loss_pct: 5,
+        dup_pct: 0,
+        max_delay: 5,
+    };
+    let mut w = World::new(13, link, data(7, 20_000), vec![], 2048);
+    w.ends[B].read_from = 120_000;
+    run(&mut w, 300, vec![]).unwrap();
+    assert!(w.now < 125_000, "resumed late: {}", w.now);
+}
+
 #[test]
 fn empty_streams_close_cleanly() {
     let link = LinkCfg {

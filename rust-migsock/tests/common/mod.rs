@@ -72,6 +72,8 @@ pub struct End {
     pub eof: bool,
     pub shut: bool,
     pub migrations: u32,
+    /// The application does not read before this time.
+    pub read_from: u64,
 }
 
 impl End {
@@ -86,6 +88,7 @@ impl End {
             eof: false,
             shut: false,
             migrations: 0,
+            read_from: 0,
         }
     }
 }
@@ -420,6 +423,9 @@ impl World {
         {
             s.shutdown(MTIO_WR);
             end.shut = true;
+        }
+        if self.now < end.read_from {
+            return;
         }
         let mut buf = [0u8; 700];
         loop {
