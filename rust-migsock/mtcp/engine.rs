@@ -902,7 +902,6 @@ impl<B: Storage> Sock<B> {
             self.retries = self.retries.saturating_add(1);
             if self.retries > self.cfg.max_retries {
                 self.rst_pending = self.state.synchronized();
-                self.rcv.clear();
                 self.reset(Some(Errno::TimedOut), &mut ev);
                 if self.rst_pending {
                     ev.add(Events::TRANSMIT);
@@ -1096,7 +1095,6 @@ impl<B: Storage> Sock<B> {
                 }
                 _ => None,
             };
-            self.rcv.clear();
             self.reset(err, &mut ev);
             return ev.into();
         }

@@ -158,8 +158,10 @@ proptest! {
         lb in 0usize..20_000,
         buf in prop::sample::select(vec![600usize, 1500, 4096, 16384]),
         chunk in 1usize..700,
+        pause in prop::sample::select(vec![0u64, 0, 0, 3_000, 40_000]),
     ) {
         let mut w = World::new(seed, link, data(seed, la), data(!seed, lb), buf);
+        w.ends[(seed & 1) as usize].read_from = pause;
         let r = run(&mut w, chunk, vec![]);
         prop_assert!(r.is_ok(), "{}", r.unwrap_err());
     }
@@ -306,4 +308,21 @@ fn regression_closed_socket_rst_epoch() {
         vec![(2463, 0, 2), (0, 2, 1), (275, 0, 2), (0, 0, 1)],
     )
     .unwrap();
+}
+
+/// Regression (found by the property test): the peer's RST in CLOSING
+/// (its last ACK was lost, it had closed) discarded received data the
+/// application had not read yet.
+#[test]
+fn regression_rst_keeps_unread_data() {
+    let link = LinkCfg {
+        loss_pct: 7,
+        dup_pct: 10,
+        max_delay: 12,
+    };
+    let seed = 5804435949921778988;
+    let mut w = World::new(seed, link, data(seed, 6145), data(!seed, 3196), 4096);
+    w.trace = std::env::var("TRACE").is_ok();
+    w.ends[(seed & 1) as usize].read_from = 3000;
+    run(&mut w, 205, vec![]).unwrap();
 }
