@@ -23,9 +23,24 @@
 //!
 //! Simplifications, as in the thesis: the send window is fixed to what the
 //! peer advertised in its SYN; the receiver accepts in-order data that fits
-//! its free buffer space and drops the rest (the sender's retransmission
-//! timer recovers, go-back-N); no urgent data; no options except migration.
-//! Standalone ACKs are sent at once rather than delayed.
+//! its free buffer space and drops the rest; no urgent data; no options
+//! except migration. Standalone ACKs are sent at once rather than delayed.
+//! Recovery is go-back-N: on the retransmission timer (exponential backoff,
+//! `ETIMEDOUT` after [`Config::max_retries`] unanswered tries), on the third
+//! duplicate ACK, when a full receiver announces room again, and when the
+//! peer is found on another node. A peer that keeps answering is never
+//! timed out, so a process may leave its socket unread for as long as it
+//! likes. An RST keeps received data readable; its error comes after it.
+//!
+//! Migration (thesis section 4.5.3, `docs/mtcp-wire.md`): every socket has
+//! an epoch, the number of times it migrated. [`Sock::save`] and
+//! [`Sock::restore`] move a socket; the restored socket resends what is
+//! unacknowledged to the peer at once and stays `newly_migrated` until the
+//! peer echoes its new epoch. The peer follows the socket to the node a
+//! valid, not older segment comes from, or to the node named by a
+//! migration signal from the old node; it ignores RSTs that do not name
+//! the epoch it knows, since a node the socket left may answer stale
+//! segments.
 
 use super::crop;
 use super::ring::{Ring, Storage};
