@@ -615,6 +615,36 @@ mod tests {
     }
 
     #[test]
+    fn accessors() {
+        let mut t = table::<ListenKey, u32>(4);
+        assert!(t.is_empty() && t.capacity() == 4);
+        let k = ListenKey { port: 7, hnode: 1 };
+        t.insert(k, 1).unwrap();
+        *t.get_mut(&k).unwrap() += 1;
+        for (_, v) in t.iter_mut() {
+            *v += 1;
+        }
+        assert_eq!(t.get(&k), Some(&3));
+        assert_eq!(t.remove(&ListenKey { port: 8, hnode: 1 }), None);
+        let tk = TaskKey { hnode: 1, pid: 9 };
+        let mut task: MsTask<u32, 4> = MsTask::new(tk, 2);
+        assert_eq!(task.key(), tk);
+        task.add_sock(1, 5).unwrap();
+        *task.sock_mut(1).unwrap() += 1;
+        assert_eq!(task.socks().collect::<Vec<_>>(), [(1, &6)]);
+        assert_eq!(task.sock_mut(9), None);
+        for fd in [0, 2, 3] {
+            task.add_sock(fd, 0).unwrap();
+        }
+        assert_eq!(task.free_fd(), None);
+        let mut b: Backlog<u8, 2> = Backlog::default();
+        assert!(!b.is_full() && b.len() == 0);
+        b.push(1).unwrap();
+        b.push(2).unwrap();
+        assert!(b.is_full() && b.len() == 2);
+    }
+
+    #[test]
     fn backlog_fifo() {
         let mut b: Backlog<u32, 3> = Backlog::new();
         b.push(1).unwrap();
