@@ -638,7 +638,7 @@ mod tests {
         }
         assert_eq!(task.free_fd(), None);
         let mut b: Backlog<u8, 2> = Backlog::default();
-        assert!(!b.is_full() && b.len() == 0);
+        assert!(!b.is_full() && b.is_empty());
         b.push(1).unwrap();
         b.push(2).unwrap();
         assert!(b.is_full() && b.len() == 2);
