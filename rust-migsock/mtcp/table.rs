@@ -6,6 +6,7 @@
 //!   node, remote home node). The home nodes make the name cluster-wide, so
 //!   processes from different home nodes may use the same ports on one node.
 //! - Listeners are found by [`ListenKey`]: (port, home node).
+//! - Metasockets are found by [`MetaKey`]: the node at the other end.
 //! - Processes are found by [`TaskKey`]: (home node, pid on the home node);
 //!   each [`MsTask`] holds the process's sockets by descriptor number, so
 //!   two processes may use the same descriptor numbers.
@@ -90,6 +91,22 @@ impl Key for SockKey {
             u32::from(self.local_port) << 16 | u32::from(self.rem_port),
             u32::from(self.local_hnode) << 16 | u32::from(self.rem_hnode),
         ])
+    }
+}
+
+/// Name of a metasocket: the node at the other end. All metasockets have
+/// ports and home nodes 0, so [`SockKey`] cannot tell them apart; a segment
+/// with [`SockKey::is_meta`] is looked up by its source node instead
+/// (thesis `ms_find_metasock()`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MetaKey {
+    /// The peer node.
+    pub node: Node,
+}
+
+impl Key for MetaKey {
+    fn hash32(&self) -> u32 {
+        mix(&[u32::from(self.node)])
     }
 }
 
@@ -664,6 +681,10 @@ mod tests {
     #[test]
     fn meta_key() {
         assert!(SockKey::default().is_meta());
+        let mut m = table::<MetaKey, u8>(4);
+        m.insert(MetaKey { node: 2 }, 2).unwrap();
+        m.insert(MetaKey { node: 3 }, 3).unwrap();
+        assert_eq!(m.get(&MetaKey { node: 3 }), Some(&3));
         assert!(!key(0, 0, 0, 1).is_meta());
         let c = Conn {
             local_port: 5,
