@@ -661,8 +661,8 @@ static void check_io(int n)
 	checkv(1, "file", "position %lld read 256 wrote 16", (long long)file_pos);
 
 	r = read(pipe_fd[0], msg, sizeof(msg));
-	check(r == PIPE_MSG && !memcmp(msg, pipe_msg, PIPE_MSG), "pipe", "read %zd: %s", r,
-	      r < 0 ? strerror(errno) : "bytes differ");
+	check(r == PIPE_MSG && !memcmp(msg, pipe_msg, PIPE_MSG), "pipe", "read %zd: %s ('%.40s' vs '%.40s')",
+	      r, r < 0 ? strerror(errno) : "bytes differ", r > 0 ? msg : "", pipe_msg);
 	if (r == PIPE_MSG)
 		check(read(pipe_fd[0], msg, 1) < 0 && errno == EAGAIN, "pipe empty", "extra bytes");
 }
