@@ -301,19 +301,16 @@ test_mig_goto_refusing_node() {
 }
 
 test_mig_goto_locked_by_migsock() {
-	# Needs the kernel's test hook that holds migsock's migration lock on a
-	# process: "PID 1" / "PID 0" written to /proc/hpc/admin/test_lock.
+	# The kernel's test hook (CONFIG_HPC_TEST_HOOKS) holds migsock's
+	# migration lock on a process: "PID 1" / "PID 0" to /proc/hpc/test/lock.
 	need_nodes 2 || return 0
 	local pid out rc
-	if ! on 1 "[ -e /proc/hpc/admin/test_lock ]"; then
-		echo "  skipped: no /proc/hpc/admin/test_lock in this kernel" >&2
-		return 0
-	fi
+	on 1 "[ -e /proc/hpc/test/lock ]" || fail "no /proc/hpc/test/lock in this kernel" || return 1
 	pid=$(spawn_migtest 1 out8 -m 1 -w -t 240) || return 1
-	on 1 "echo '$pid 1' > /proc/hpc/admin/test_lock" || fail "taking the lock" || return 1
+	on 1 "echo '$pid 1' > /proc/hpc/test/lock" || fail "taking the lock" || return 1
 	out=$(on 1 migrate -t 120 "$pid" 2 2>&1)
 	rc=$?
-	on 1 "echo '$pid 0' > /proc/hpc/admin/test_lock" || fail "releasing the lock" || return 1
+	on 1 "echo '$pid 0' > /proc/hpc/test/lock" || fail "releasing the lock" || return 1
 	expect_eq "migrate of a locked process: exit code" "$rc" 1 || return 1
 	echo "$out" | grep -q 'held in place by migsock' || fail "migrate said: $out" || return 1
 	expect_eq "where" "$(on 1 mosctl where "$pid")" 0 || return 1
@@ -322,6 +319,32 @@ test_mig_goto_locked_by_migsock() {
 	on 1 kill -USR2 "$pid"
 	wait_line 1 out8 '^exit 0$' >/dev/null || return 1
 	no_failures 1 out8
+}
+
+test_mig_hooks_called_with_task_and_nodes() {
+	# ms_process_migrate_outbound/inbound and the exit hook, in order, with
+	# the right process and nodes, on every node it passes.
+	need_nodes 2 || return 0
+	local pid lpid log1 log2
+	pid=$(spawn_migtest 1 hk -m 1 -w -t 240) || return 1
+	on 1 migrate "$pid" 2 || fail "migrate $pid 2" || return 1
+	wait_line 1 hk '^alive 2$' >/dev/null || return 1
+	lpid=$(guest_pid 2 1 "$pid")
+	[ -n "$lpid" ] || fail "no guest for 1/$pid on node 2" || return 1
+	on 2 "echo '1 $pid' > /proc/hpc/test/lookup" || return 1
+	expect_eq "lookup of 1/$pid on node 2" "$(on 2 cat /proc/hpc/test/lookup)" "$lpid" || return 1
+	on 1 "echo '1 $pid' > /proc/hpc/test/lookup" || return 1
+	expect_eq "lookup of 1/$pid at home" "$(on 1 cat /proc/hpc/test/lookup)" "$pid" || return 1
+	on 1 migrate "$pid" home || fail "migrate $pid home" || return 1
+	wait_line 1 hk '^alive 0$' >/dev/null || return 1
+	on 1 kill -USR2 "$pid"
+	wait_line 1 hk '^exit 0$' >/dev/null || return 1
+	# Node 1: outbound to 2, inbound from 2, exit.  Node 2: inbound from 1,
+	# outbound to 1; both name the process by its home (1, pid).
+	log1=$(on 1 "awk '\$3 == $pid { print \$2, \$4, \$5, \$6 }' /proc/hpc/test/hooks" | tr '\n' ';')
+	expect_eq "hooks on node 1" "$log1" "outbound 1 $pid 2;inbound 1 $pid 2;exit 1 $pid 1;" || return 1
+	log2=$(on 2 "awk '\$3 == $lpid { print \$2, \$4, \$5, \$6 }' /proc/hpc/test/hooks" | tr '\n' ';')
+	expect_eq "hooks on node 2" "$log2" "inbound 1 $pid 1;outbound 1 $pid 1;" || return 1
 }
 
 test_mig_unmovable_processes() {
