@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,6 +114,37 @@ static ssize_t read_full(int fd, unsigned char *p, size_t len)
 	return got;
 }
 
+/*
+ * The socket calls a migrated process makes on a socket from home: the
+ * names stay those of the connection at home, options set are read back.
+ */
+static int check_socket_calls(int s, const struct sockaddr_in *peer0,
+			      const struct sockaddr_in *self0, int hop)
+{
+	struct sockaddr_in peer, self;
+	socklen_t len = sizeof(peer);
+	int on = hop & 1, got = -1, bad = 0;
+	socklen_t glen = sizeof(got);
+
+	if (getpeername(s, (struct sockaddr *)&peer, &len) || len != sizeof(peer) ||
+	    memcmp(&peer, peer0, sizeof(peer))) {
+		printf("migtcp: FAIL getpeername after hop %d: %s\n", hop, strerror(errno));
+		bad = 1;
+	}
+	len = sizeof(self);
+	if (getsockname(s, (struct sockaddr *)&self, &len) || memcmp(&self, self0, sizeof(self))) {
+		printf("migtcp: FAIL getsockname after hop %d: %s\n", hop, strerror(errno));
+		bad = 1;
+	}
+	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) ||
+	    getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &got, &glen) || !!got != on) {
+		printf("migtcp: FAIL TCP_NODELAY %d after hop %d: got %d (%s)\n", on, hop, got,
+		       strerror(errno));
+		bad = 1;
+	}
+	return bad;
+}
+
 static int do_goto(int node)
 {
 	if (strcmp(goto_path, "/proc/self/goto"))
@@ -127,7 +159,7 @@ int main(int argc, char **argv)
 	int port = 7007, opt, s, hop = 0, home, failed = 0;
 	unsigned char *out, *in;
 	uint64_t seed = 0xec40ec40;
-	struct sockaddr_in a;
+	struct sockaddr_in a, peer0, self0;
 	ssize_t n;
 
 	while ((opt = getopt(argc, argv, "a:p:b:c:h:G:")) != -1) {
@@ -173,6 +205,13 @@ int main(int argc, char **argv)
 		printf("migtcp: FAIL connect %s:%d: %s\n", addr, port, strerror(errno));
 		return 1;
 	}
+	{
+		socklen_t l = sizeof(peer0);
+
+		getpeername(s, (struct sockaddr *)&peer0, &l);
+		l = sizeof(self0);
+		getsockname(s, (struct sockaddr *)&self0, &l);
+	}
 	printf("migtcp: connected to %s:%d, home %d, %ld bytes, %d hops\n",
 	       addr, port, home, bytes, nhops);
 	fflush(stdout);
@@ -195,11 +234,13 @@ int main(int argc, char **argv)
 				printf("hop %d -> node %d: %s where %d at byte %ld\n", hop, node,
 				       w == want ? "ok" : "FAIL", w, sent);
 				failed |= w != want;
+				failed |= check_socket_calls(s, &peer0, &self0, hop);
 			}
 			fflush(stdout);
 		}
 		fill(out, len, &seed);
-		if (write_all(s, out, len)) {
+		/* Every other chunk through send(), the rest through write(). */
+		if (hop & 1 ? send(s, out, len, 0) != len : write_all(s, out, len)) {
 			printf("migtcp: FAIL write at byte %ld: %s\n", sent, strerror(errno));
 			return 1;
 		}
