@@ -5,7 +5,9 @@
 //!
 //! The module map follows the thesis this re-implements: `ms_systest` is the
 //! `sys_migsock()` dispatcher, `ms_data` holds the socket and task tables,
-//! `ms_layout` checks that bindgen's view of the C structs we read matches C.
+//! `ms_layout` checks that bindgen's view of the C structs we read matches C,
+//! and `mtcp` is the portable MTCP protocol core (also built and tested on
+//! the host, see `Cargo.toml`).
 //!
 //! C header: [`include/linux/migsock.h`](srctree/include/linux/migsock.h)
 
@@ -19,6 +21,7 @@ use kernel::{
 mod ms_data;
 mod ms_layout;
 mod ms_systest;
+pub mod mtcp;
 
 /// Prefix for `pr_*!` messages; this crate has no `module!`.
 const __LOG_PREFIX: &[u8] = b"migsock\0";
