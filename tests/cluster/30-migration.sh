@@ -480,3 +480,22 @@ test_mig_zz_no_kernel_warnings() {
 		fi
 	done
 }
+
+test_mig_remote_node_dies_deputy_exits_as_killed() {
+	# Node 3 dies with a process of node 1 on it: the deputy exits as if
+	# killed (SIGKILL) once the link notices, and nothing is left behind.
+	need_nodes 3 || return 0
+	local pid rc=0
+	pid=$(spawn_migtest 1 died -m 1 -w -t 240) || return 1
+	on 1 migrate "$pid" 3 || fail "migrate $pid 3" || return 1
+	wait_line 1 died '^alive 3$' >/dev/null || return 1
+	"$top/qemu/cluster" kill 3 || return 1
+	wait_line 1 died '^exit ' 60 >/dev/null || rc=1
+	[ $rc = 0 ] && { expect_eq "exit of the deputy" \
+		"$(on 1 "sed -n 's/^exit //p' /tmp/died.out")" 137 || rc=1; }
+	[ $rc = 0 ] && { expect_eq "deputies left on node 1" \
+		"$(on 1 "tail -n +2 /proc/hpc/deputy | wc -l")" 0 || rc=1; }
+	"$top/qemu/cluster" start 3 || fail "node 3 did not come back" || return 1
+	[ $rc = 0 ] && on 1 migtest -m 1 -q -h 3,0 >/dev/null || fail "a move to the rebooted node 3"
+	return $rc
+}
