@@ -22,11 +22,13 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -135,6 +137,27 @@ static int check_socket_calls(int s, const struct sockaddr_in *peer0,
 	if (getsockname(s, (struct sockaddr *)&self, &len) || memcmp(&self, self0, sizeof(self))) {
 		printf("migtcp: FAIL getsockname after hop %d: %s\n", hop, strerror(errno));
 		bad = 1;
+	}
+	{
+		/* Readiness: nothing to read until the echo of one byte is back. */
+		struct pollfd pfd = { .fd = s, .events = POLLIN };
+		fd_set rd;
+		struct timeval tv = { .tv_sec = 10 };
+		char c = 'x';
+
+		if (poll(&pfd, 1, 0) != 0) {
+			printf("migtcp: FAIL poll says readable with nothing sent, after hop %d\n", hop);
+			bad = 1;
+		}
+		FD_ZERO(&rd);
+		FD_SET(s, &rd);
+		if (send(s, &c, 1, 0) != 1 || select(s + 1, &rd, NULL, NULL, &tv) != 1 ||
+		    !FD_ISSET(s, &rd) || poll(&pfd, 1, 10000) != 1 || !(pfd.revents & POLLIN) ||
+		    recv(s, &c, 1, 0) != 1 || c != 'x') {
+			printf("migtcp: FAIL select/poll/recv of an echoed byte after hop %d: %s\n",
+			       hop, strerror(errno));
+			bad = 1;
+		}
 	}
 	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) ||
 	    getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &got, &glen) || !!got != on) {
