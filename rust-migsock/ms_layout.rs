@@ -13,18 +13,36 @@ use kernel::bindings;
 
 macro_rules! same_layout {
     ($rust:expr, $c:expr) => {
-        assert!($rust == $c as usize, "bindgen and C disagree on a struct layout");
+        assert!(
+            $rust == $c as usize,
+            "bindgen and C disagree on a struct layout"
+        );
     };
 }
 
 const _: () = {
-    same_layout!(size_of::<bindings::task_struct>(), bindings::MIGSOCK_C_TASK_SIZE);
-    same_layout!(offset_of!(bindings::task_struct, flags), bindings::MIGSOCK_C_TASK_FLAGS);
-    same_layout!(offset_of!(bindings::task_struct, pid), bindings::MIGSOCK_C_TASK_PID);
-    same_layout!(offset_of!(bindings::task_struct, tgid), bindings::MIGSOCK_C_TASK_TGID);
+    same_layout!(
+        size_of::<bindings::task_struct>(),
+        bindings::MIGSOCK_C_TASK_SIZE
+    );
+    same_layout!(
+        offset_of!(bindings::task_struct, flags),
+        bindings::MIGSOCK_C_TASK_FLAGS
+    );
+    same_layout!(
+        offset_of!(bindings::task_struct, pid),
+        bindings::MIGSOCK_C_TASK_PID
+    );
+    same_layout!(
+        offset_of!(bindings::task_struct, tgid),
+        bindings::MIGSOCK_C_TASK_TGID
+    );
     same_layout!(
         offset_of!(bindings::task_struct, group_leader),
         bindings::MIGSOCK_C_TASK_GROUP_LEADER
     );
-    same_layout!(offset_of!(bindings::task_struct, comm), bindings::MIGSOCK_C_TASK_COMM);
+    same_layout!(
+        offset_of!(bindings::task_struct, comm),
+        bindings::MIGSOCK_C_TASK_COMM
+    );
 };
