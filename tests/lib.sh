@@ -25,3 +25,81 @@ expect_fails() {
 		fail "$what: succeeded, should have failed"
 	fi
 }
+
+# ---- helpers of the migration and benchmark scenarios ----
+
+# need_nodes N: the cluster has at least N nodes (else the test is skipped).
+need_nodes() {
+	if [ "$NODES" -lt "$1" ]; then
+		echo "  skipped: needs $1 nodes, cluster has $NODES" >&2
+		return 1
+	fi
+}
+
+# spawn NODE NAME CMD: run CMD in the background on NODE, its stdout and
+# stderr to /tmp/NAME.out, followed by a line "exit STATUS" with the status
+# its parent shell saw (128 + signal if a signal ended it).
+spawn() {
+	local node=$1 name=$2
+	shift 2
+	on "$node" "rm -f /tmp/$name.out; ( $* ; echo \"exit \$?\" ) > /tmp/$name.out 2>&1 < /dev/null &"
+}
+
+# wait_line NODE NAME REGEX [SECONDS]: wait until /tmp/NAME.out on NODE has
+# a line matching REGEX (grep -E); print that line.
+wait_line() {
+	local node=$1 name=$2 re=$3 secs=${4:-120} start=$SECONDS line
+	while [ $((SECONDS - start)) -lt "$secs" ]; do
+		line=$(on "$node" "grep -E -m1 -- '$re' /tmp/$name.out" 2>/dev/null) &&
+			{ echo "$line"; return 0; }
+		sleep 0.5
+	done
+	echo "  /tmp/$name.out on node $node:" >&2
+	on "$node" "tail -n 20 /tmp/$name.out" | sed 's/^/    /' >&2
+	fail "no line /$re/ in /tmp/$name.out on node $node after ${secs}s"
+}
+
+# spawn_migtest NODE NAME ARGS...: spawn migtest, print its pid once it runs.
+spawn_migtest() {
+	local node=$1 name=$2 line
+	shift 2
+	spawn "$node" "$name" migtest "$@" || return 1
+	line=$(wait_line "$node" "$name" '^migtest: pid ' 60) || return 1
+	echo "$line" | sed 's/^migtest: pid \([0-9]*\) .*/\1/'
+}
+
+# no_failures NODE NAME: the output has no FAIL line and ends well.
+no_failures() {
+	local out
+	out=$(on "$1" "cat /tmp/$2.out") || return 1
+	if echo "$out" | grep -q 'FAIL'; then
+		echo "$out" | grep -E 'FAIL|^migtest' | head -n 20 | sed 's/^/    /' >&2
+		fail "migtest $2 on node $1 reported failures"
+		return 1
+	fi
+}
+
+# guest_pid NODE HOME_NODE HOME_PID: the local pid of that process on NODE.
+guest_pid() {
+	on "$1" "awk '\$2 == $2 && \$3 == $3 { print \$1 }' /proc/hpc/remote"
+}
+
+# hops_in_order OUTPUT: the "hop N" lines come in order 1, 2, ... with none
+# missing (stdout written from every node arrives in order at home).
+hops_in_order() {
+	echo "$1" | awk '
+		/^hop [0-9]+ -> node/ { n = $2 + 0; if (n < last || n > last + 1) bad = 1; last = n }
+		END { exit (bad || last == 0) }'
+}
+
+hop_list() {	# hop_list COUNT A B: A,B,A,B,... COUNT entries
+	local i out=
+	for i in $(seq 1 "$1"); do
+		if [ $((i % 2)) = 1 ]; then out+="$2,"; else out+="$3,"; fi
+	done
+	echo "${out%,}"
+}
+
+mem_available() {	# mem_available NODE: MemAvailable in KiB
+	on "$1" "awk '/^MemAvailable:/ { print \$2 }' /proc/meminfo"
+}
