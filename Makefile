@@ -20,7 +20,7 @@ USERBIN  := $(BUILD)/bin
 CARGO    ?= cargo
 
 .PHONY: all deps tree kernel userspace initramfs up down check host-test \
-	cluster-test bench export fuzz clean distclean help
+	cluster-test bench export fuzz lint clean distclean help
 
 all: kernel initramfs
 
@@ -74,6 +74,10 @@ export: tree
 
 fuzz:
 	@bash rust-migsock/fuzz/run.sh
+
+# checkpatch --strict, rustfmt and clippy (needs a built kernel tree).
+lint: kernel
+	@bash scripts/lint.sh
 
 clean:
 	rm -rf $(BUILD)
