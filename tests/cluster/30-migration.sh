@@ -423,3 +423,12 @@ test_mig_remote_node_dies_deputy_exits_as_killed() {
 	[ $rc = 0 ] && on 1 migtest -m 1 -q -h 3,0 >/dev/null || fail "a move to the rebooted node 3"
 	return $rc
 }
+
+test_mig_udp_sendto_recvfrom_while_hopping() {
+	# An unconnected UDP socket from home: sendto() with an address and
+	# recvfrom()'s sender go through the deputy on every node.
+	need_nodes 3 || return 0
+	local out
+	out=$(on 1 migudp -h 2,3,2,0) || { echo "$out" >&2; fail "migudp"; return 1; }
+	expect_eq "datagrams" "$(echo "$out" | grep -c '^migudp: ok datagram')" 5
+}
