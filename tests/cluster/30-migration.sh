@@ -432,3 +432,13 @@ test_mig_udp_sendto_recvfrom_while_hopping() {
 	out=$(on 1 migudp -h 2,3,2,0) || { echo "$out" >&2; fail "migudp"; return 1; }
 	expect_eq "datagrams" "$(echo "$out" | grep -c '^migudp: ok datagram')" 5
 }
+
+test_mig_zz_no_leaked_objects() {
+	# After every scenario above: no link, proxy or per-process migration
+	# state left on any node once the processes are gone.
+	local i stats
+	for i in $(seq 1 "$NODES"); do
+		stats=$(on "$i" "cat /proc/hpc/test/stats" | tr '\n' ' ')
+		expect_eq "objects left on node $i" "$stats" "links 0 tasks 0 proxies 0 " || return 1
+	done
+}
