@@ -17,7 +17,7 @@ KOUT     := $(BUILD)/kernel
 BZIMAGE  := $(KOUT)/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 USERBIN  := $(BUILD)/bin
-CARGO    ?= cargo
+CARGO    ?= $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 
 .PHONY: all deps tree kernel userspace initramfs up down check host-test \
 	cluster-test bench export fuzz lint clean distclean help

@@ -33,6 +33,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The machine's Rust toolchain (rustup) may not be on PATH in a bare shell.
+export PATH="$PATH:$HOME/.cargo/bin"
+command -v cargo >/dev/null ||
+	{ echo "deps: no cargo (the machine's rustup toolchain) found" >&2; exit 1; }
+
 # bindgen, pinned, from crates.io.
 BINDGEN="$CACHE/cargo/bin/bindgen"
 if ! [ -x "$BINDGEN" ] || ! "$BINDGEN" --version 2>/dev/null | grep -q " $BINDGEN_VER\$"; then
