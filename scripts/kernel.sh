@@ -15,6 +15,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Kbuild embeds the build time otherwise, which defeats ccache.
 export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-2026-01-01}"
 export KBUILD_BUILD_USER=migsock KBUILD_BUILD_HOST=migsock
+# ccache keys include the locale: keep it the same whoever calls us.
+export LC_ALL=C LANG=C
 export LIBCLANG_PATH=/usr/lib/llvm-22/lib
 export PATH="$CACHE/cargo/bin:$PATH"
 
