@@ -19,6 +19,7 @@ use kernel::{
 };
 
 mod ms_data;
+mod ms_input;
 mod ms_layout;
 mod ms_systest;
 pub mod mtcp;
@@ -29,7 +30,7 @@ const __LOG_PREFIX: &[u8] = b"migsock\0";
 /// Brings the subsystem up; called once from the C initcall.
 #[no_mangle]
 pub extern "C" fn rust_migsock_init() -> c_int {
-    match ms_data::init() {
+    match ms_data::init().and_then(|()| ms_input::start()) {
         Ok(()) => {
             pr_info!("ready\n");
             0
@@ -72,5 +73,18 @@ pub unsafe extern "C" fn rust_migsock_tasks_show(m: *mut bindings::seq_file) -> 
     // SAFETY: the caller guarantees `m` is valid for this call.
     let m = unsafe { SeqFile::from_raw(m) };
     ms_data::show_tasks(m);
+    0
+}
+
+/// Show callback of `/proc/hpc/migsock/stats`.
+///
+/// # Safety
+///
+/// `m` must be a valid `seq_file` for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn rust_migsock_stats_show(m: *mut bindings::seq_file) -> c_int {
+    // SAFETY: the caller guarantees `m` is valid for this call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    ms_input::show_stats(m);
     0
 }

@@ -7,7 +7,7 @@ CACHE=${MIGSOCK_CACHE:-$HOME/.cache/migsock}
 rc=0
 for p in $(grep -v '^#' "$top/patches/series"); do
 	PATH=/usr/bin:$PATH perl "$top/linux/scripts/checkpatch.pl" --strict --terse --no-summary \
-		"$top/patches/$p" || rc=1
+		"$top/patches/$p" 2>/dev/null || rc=1
 done
 rustfmt --config-path "$top/linux/.rustfmt.toml" --edition 2021 --check \
 	"$top/rust-migsock/migsock.rs" || rc=1

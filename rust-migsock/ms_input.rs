@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `ms_input`: the node's MTCP receive daemon.
+//!
+//! One kernel UDP socket per node, on [`MS_UDP_PORT`], read by one kernel
+//! thread.  A datagram is accepted only from an address in hpc's node map
+//! and only if it parses as an MTCP segment with a valid checksum; every
+//! other datagram is dropped and counted.  Accepted segments go to routing
+//! (not there yet: without sockets they are counted as for no socket).
+
+use core::ffi::c_void;
+use core::ptr;
+
+use kernel::{
+    bindings,
+    prelude::*,
+    seq_file::SeqFile,
+    seq_print,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
+};
+
+use crate::mtcp::wire::{self, WireError};
+
+/// UDP port MTCP segments travel on, on every node.
+pub(crate) const MS_UDP_PORT: u16 = 19791;
+
+/// Largest datagram read; longer ones are truncated and dropped.
+const MAX_DATAGRAM: usize = 2048;
+
+/// What the receive path did with datagrams, for `/proc/hpc/migsock/stats`.
+struct Counters {
+    received: Atomic<u64>,
+    not_a_node: Atomic<u64>,
+    truncated: Atomic<u64>,
+    bad_header: Atomic<u64>,
+    bad_checksum: Atomic<u64>,
+    accepted: Atomic<u64>,
+    no_socket: Atomic<u64>,
+}
+
+static STATS: Counters = Counters {
+    received: Atomic::new(0),
+    not_a_node: Atomic::new(0),
+    truncated: Atomic::new(0),
+    bad_header: Atomic::new(0),
+    bad_checksum: Atomic::new(0),
+    accepted: Atomic::new(0),
+    no_socket: Atomic::new(0),
+};
+
+/// Looks at one datagram from `addr` (network order).
+fn input(addr: u32, data: &[u8], truncated: bool) {
+    STATS.received.fetch_add(1, Relaxed);
+    // SAFETY: `hpc_addr_to_node` only reads the RCU-protected node map.
+    let node = unsafe { bindings::hpc_addr_to_node(addr) };
+    if node == 0 {
+        STATS.not_a_node.fetch_add(1, Relaxed);
+        return;
+    }
+    if truncated {
+        STATS.truncated.fetch_add(1, Relaxed);
+        return;
+    }
+    // Segments between processes of one node never reach the network, so
+    // every datagram carries a checksum to verify.
+    match wire::parse_checked(data, true) {
+        Ok(_seg) => {
+            STATS.accepted.fetch_add(1, Relaxed);
+            STATS.no_socket.fetch_add(1, Relaxed);
+        }
+        Err(WireError::BadChecksum) => {
+            STATS.bad_checksum.fetch_add(1, Relaxed);
+        }
+        Err(_) => {
+            STATS.bad_header.fetch_add(1, Relaxed);
+        }
+    }
+}
+
+/// The receive thread: reads datagrams for as long as the kernel runs.
+///
+/// # Safety
+///
+/// `data` must be the daemon's bound UDP socket, never released.
+unsafe extern "C" fn rx_thread(data: *mut c_void) -> c_int {
+    let sock = data.cast::<bindings::socket>();
+    let mut buf = match KVec::<u8>::with_capacity(MAX_DATAGRAM, GFP_KERNEL) {
+        Ok(b) => b,
+        Err(_) => return -(bindings::ENOMEM as c_int),
+    };
+    buf.resize(MAX_DATAGRAM, 0, GFP_KERNEL).ok();
+    loop {
+        let mut from = bindings::sockaddr_in::default();
+        let mut vec = bindings::kvec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        let mut msg = bindings::msghdr {
+            msg_name: ptr::from_mut(&mut from).cast(),
+            msg_namelen: size_of::<bindings::sockaddr_in>() as c_int,
+            ..Default::default()
+        };
+        // SAFETY: `sock` is the daemon's socket, alive for as long as the
+        // kernel runs; `msg` and `vec` point to locals valid for the call.
+        let n = unsafe { bindings::kernel_recvmsg(sock, &mut msg, &mut vec, 1, buf.len(), 0) };
+        if n < 0 {
+            // Interrupted or a transient error: keep serving.
+            // SAFETY: sleeping in a kernel thread is allowed.
+            unsafe { bindings::msleep(10) };
+            continue;
+        }
+        let len = usize::try_from(n).unwrap_or(0).min(buf.len());
+        let truncated = msg.msg_flags & bindings::MSG_TRUNC as c_uint != 0;
+        input(from.sin_addr.s_addr, &buf[..len], truncated);
+    }
+}
+
+/// Opens the node's UDP socket and starts the receive thread.
+pub(crate) fn start() -> Result {
+    let mut sock: *mut bindings::socket = ptr::null_mut();
+    // SAFETY: `init_net` is the initial network namespace, which lives
+    // forever; `sock` receives the new socket.
+    kernel::error::to_result(unsafe {
+        bindings::sock_create_kern(
+            &raw mut bindings::init_net,
+            bindings::AF_INET as c_int,
+            bindings::sock_type_SOCK_DGRAM as c_int,
+            bindings::IPPROTO_UDP as c_int,
+            &mut sock,
+        )
+    })?;
+    let mut addr = bindings::sockaddr_in {
+        sin_family: bindings::AF_INET as u16,
+        sin_port: MS_UDP_PORT.to_be(),
+        ..Default::default()
+    };
+    // SAFETY: `sock` is a valid socket and `addr` a valid IPv4 address.
+    let ret = unsafe {
+        bindings::kernel_bind(
+            sock,
+            ptr::from_mut(&mut addr).cast(),
+            size_of::<bindings::sockaddr_in>() as c_int,
+        )
+    };
+    if ret < 0 {
+        // SAFETY: the socket is ours and unused.
+        unsafe { bindings::sock_release(sock) };
+        return Err(Error::from_errno(ret));
+    }
+    // SAFETY: `rx_thread` takes the socket, which stays alive; the name
+    // format and its argument are NUL-terminated strings.
+    let task = unsafe {
+        bindings::kthread_create_on_node(
+            Some(rx_thread),
+            sock.cast(),
+            bindings::NUMA_NO_NODE,
+            kernel::str::CStrExt::as_char_ptr(c"%s"),
+            kernel::str::CStrExt::as_char_ptr(c"ms_input"),
+        )
+    };
+    let task = match kernel::error::from_err_ptr(task) {
+        Ok(t) if !t.is_null() => t,
+        Ok(_) | Err(_) => {
+            // SAFETY: the socket is ours and unused.
+            unsafe { bindings::sock_release(sock) };
+            return Err(ENOMEM);
+        }
+    };
+    // SAFETY: `task` is the thread just created and not yet woken.
+    unsafe { bindings::wake_up_process(task) };
+    Ok(())
+}
+
+/// Writes the counters for `/proc/hpc/migsock/stats`.
+pub(crate) fn show_stats(m: &SeqFile) {
+    let s = &STATS;
+    seq_print!(
+        m,
+        "udp_port {}\nreceived {}\nnot_a_node {}\ntruncated {}\nbad_header {}\n\
+         bad_checksum {}\naccepted {}\nno_socket {}\n",
+        MS_UDP_PORT,
+        s.received.load(Relaxed),
+        s.not_a_node.load(Relaxed),
+        s.truncated.load(Relaxed),
+        s.bad_header.load(Relaxed),
+        s.bad_checksum.load(Relaxed),
+        s.accepted.load(Relaxed),
+        s.no_socket.load(Relaxed)
+    );
+}
