@@ -12,6 +12,8 @@ fragments=$(for f in ${CONFIG_FRAGMENTS:-$(ls "$top"/configs/*.config)}; do real
 
 export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Paths under the checkout hash as relative ones: clones share the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top}
 # Kbuild embeds the build time otherwise, which defeats ccache.
 export KBUILD_BUILD_TIMESTAMP="${KBUILD_BUILD_TIMESTAMP:-2026-01-01}"
 export KBUILD_BUILD_USER=migsock KBUILD_BUILD_HOST=migsock
