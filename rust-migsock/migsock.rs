@@ -21,6 +21,10 @@ use kernel::{
 mod ms_data;
 mod ms_input;
 mod ms_layout;
+mod ms_lock;
+mod ms_migd;
+mod ms_routing;
+mod ms_sock;
 mod ms_systest;
 pub mod mtcp;
 
@@ -30,7 +34,11 @@ const __LOG_PREFIX: &[u8] = b"migsock\0";
 /// Brings the subsystem up; called once from the C initcall.
 #[no_mangle]
 pub extern "C" fn rust_migsock_init() -> c_int {
-    match ms_data::init().and_then(|()| ms_input::start()) {
+    let up = ms_data::init()
+        .and_then(|()| ms_migd::init())
+        .and_then(|()| ms_input::start())
+        .and_then(|()| ms_routing::start());
+    match up {
         Ok(()) => {
             pr_info!("ready\n");
             0
@@ -60,7 +68,35 @@ pub unsafe extern "C" fn rust_migsock_exit(tsk: *mut bindings::task_struct) {
     // SAFETY: the caller guarantees `tsk` is valid for this call, and a
     // `Task` is a transparent wrapper around `task_struct`.
     let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
-    ms_data::unregister(task);
+    // ms_exit(): the process's sockets close as if it called ms_close().
+    if let Some(socks) = ms_data::take_task(ms_data::key_of(task)) {
+        for (_, s) in socks.iter() {
+            let _own = s.reclock.lock();
+            ms_systest::release(s, false);
+        }
+    }
+}
+
+/// Show callback of `/proc/hpc/migsock/sockets`.
+///
+/// # Safety
+///
+/// `m` must be a valid `seq_file` for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn rust_migsock_sockets_show(m: *mut bindings::seq_file) -> c_int {
+    // SAFETY: the caller guarantees `m` is valid for this call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    ms_data::show_sockets(m);
+    0
+}
+
+/// Sets the receive path's fault knob (permille each).
+#[no_mangle]
+pub extern "C" fn rust_migsock_set_fault(drop: c_uint, dup: c_uint, reorder: c_uint) -> c_int {
+    match ms_input::set_faults(drop, dup, reorder) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// Show callback of `/proc/hpc/migsock/tasks`.

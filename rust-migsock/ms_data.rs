@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The process table (thesis figure 4.5, `struct ms_task`).
+//! The node's tables (thesis `ms_data.c`, figure 4.5): connected sockets by
+//! cluster-wide name, listeners by (port, home node), and processes
+//! (`struct ms_task`) by (home node, pid at home) with their descriptors.
 //!
-//! A process that has called `ms_init()` has an entry keyed by its home node
-//! and its pid at home, so two processes from different home nodes may share
-//! a pid (and later, socket descriptor numbers) on one node.  The entry goes
-//! when the process exits.
+//! Names carry home nodes, so processes with different home nodes may use
+//! the same ports, pids and descriptor numbers on one node.
 
 use kernel::{
     bindings,
@@ -13,9 +13,12 @@ use kernel::{
     rbtree::RBTree,
     seq_file::SeqFile,
     seq_print,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
     },
     task::{
         Pid,
@@ -23,38 +26,65 @@ use kernel::{
     },
 };
 
+use crate::ms_sock::{
+    ListenKey,
+    MsSock,
+    SockKey, //
+};
+
 /// Key of a process: (home node, pid at home).
 pub(crate) type TaskKey = (u16, Pid);
+
+/// Largest descriptor number a process may ask for.
+pub(crate) const MAX_FD: i64 = 65535;
 
 /// What migsock knows of one process (`struct ms_task`).
 pub(crate) struct MsTask {
     /// Node the process runs on now.
-    cnode: u16,
+    pub(crate) cnode: u16,
     /// Node it ran on before its last migration (0: none yet).
-    prev_node: u16,
-    /// Migratable sockets it owns.
-    socks_count: u32,
+    pub(crate) prev_node: u16,
+    /// Its sockets by descriptor.
+    pub(crate) fds: RBTree<i32, Arc<MsSock>>,
 }
 
-pub(crate) struct TaskTable {
-    /// Created at `init()`: `RBTree::new` is not `const`.
-    tasks: Option<RBTree<TaskKey, MsTask>>,
+/// Everything the node knows, under one lock.
+pub(crate) struct Tables {
+    pub(crate) socks: RBTree<SockKey, Arc<MsSock>>,
+    pub(crate) listeners: RBTree<ListenKey, Arc<MsSock>>,
+    pub(crate) tasks: RBTree<TaskKey, MsTask>,
+}
+
+/// Created at `init()`: `RBTree::new` is not `const`.
+pub(crate) struct TablesSlot {
+    pub(crate) t: Option<Tables>,
 }
 
 kernel::sync::global_lock! {
     // SAFETY: `init()` runs from the initcall, before any other use.
-    pub(crate) unsafe(uninit) static TASKS: Mutex<TaskTable> = TaskTable { tasks: None };
+    pub(crate) unsafe(uninit) static TABLES: Mutex<TablesSlot> = TablesSlot { t: None };
 }
 
-/// Entries in `TASKS`; lets the exit hook skip the lock when there are none.
+/// Entries in `tasks`; lets the exit hook skip the lock when there are none.
 static NR_TASKS: Atomic<u32> = Atomic::new(0);
 
 /// Initialises the tables; called once, from the initcall.
 pub(crate) fn init() -> Result {
-    // SAFETY: called exactly once, from the initcall, before any user of `TASKS`.
-    unsafe { TASKS.init() };
-    TASKS.lock().tasks = Some(RBTree::new());
+    // SAFETY: called exactly once, from the initcall, before any user of `TABLES`.
+    unsafe { TABLES.init() };
+    TABLES.lock().t = Some(Tables {
+        socks: RBTree::new(),
+        listeners: RBTree::new(),
+        tasks: RBTree::new(),
+    });
     Ok(())
+}
+
+/// Runs `f` on the tables (`ENODEV` before `init()`).
+pub(crate) fn with_tables<R>(f: impl FnOnce(&mut Tables) -> Result<R>) -> Result<R> {
+    let mut g = TABLES.lock();
+    let t = g.t.as_mut().ok_or(ENODEV)?;
+    f(t)
 }
 
 /// This node's number, from hpc.
@@ -63,65 +93,199 @@ pub(crate) fn this_node() -> u16 {
     unsafe { bindings::hpc_this_node() }
 }
 
-/// Key of `task`: until hpc migration exists every process is at home.
-fn key_of(task: &Task) -> TaskKey {
-    (this_node(), task.tgid())
+/// Key of `task`: its home node and its pid there.
+pub(crate) fn key_of(task: &Task) -> TaskKey {
+    let mut node: u16 = 0;
+    let mut pid: bindings::pid_t = 0;
+    // SAFETY: `task` is valid for the call; the outputs are locals.
+    unsafe { bindings::hpc_home_of(task.as_ptr(), &mut node, &mut pid) };
+    (node, pid)
+}
+
+/// Key of the calling process.
+pub(crate) fn current_key() -> TaskKey {
+    key_of(current!())
 }
 
 /// `ms_init()` for the calling process: gives it an `ms_task` entry.
 ///
 /// Calling it again is harmless.  Fails with `ENODEV` while this node has no
 /// number, since sockets are named by home node.
-pub(crate) fn register_current() -> Result {
+pub(crate) fn register_current() -> Result<TaskKey> {
     let node = this_node();
     if node == 0 {
         return Err(ENODEV);
     }
-    let key = key_of(current!());
-    let mut guard = TASKS.lock();
-    let tasks = guard.tasks.as_mut().ok_or(ENODEV)?;
-    if tasks.get(&key).is_some() {
+    let key = current_key();
+    if key.0 == 0 {
+        return Err(ENODEV);
+    }
+    with_tables(|t| register(t, key, node))?;
+    Ok(key)
+}
+
+/// Adds `key` to the process table unless it is there.
+pub(crate) fn register(t: &mut Tables, key: TaskKey, cnode: u16) -> Result {
+    if t.tasks.get(&key).is_some() {
         return Ok(());
     }
     let entry = MsTask {
-        cnode: node,
+        cnode,
         prev_node: 0,
-        socks_count: 0,
+        fds: RBTree::new(),
     };
-    tasks.try_create_and_insert(key, entry, GFP_KERNEL)?;
+    t.tasks.try_create_and_insert(key, entry, GFP_KERNEL)?;
     NR_TASKS.fetch_add(1, Relaxed);
     Ok(())
 }
 
-/// Forgets an exiting process.
-pub(crate) fn unregister(task: &Task) {
+/// Removes a process's entry and hands back its sockets.
+pub(crate) fn take_task(key: TaskKey) -> Option<KVec<(i32, Arc<MsSock>)>> {
     if NR_TASKS.load(Relaxed) == 0 {
-        return;
+        return None;
     }
-    let key = key_of(task);
-    let mut guard = TASKS.lock();
-    if let Some(tasks) = guard.tasks.as_mut() {
-        if tasks.remove(&key).is_some() {
-            NR_TASKS.fetch_sub(1, Relaxed);
+    let task = with_tables(|t| Ok(t.tasks.remove(&key))).ok().flatten()?;
+    NR_TASKS.fetch_sub(1, Relaxed);
+    let mut out = KVec::new();
+    for (fd, s) in task.fds.iter() {
+        // On allocation failure the socket is still closed by its last
+        // reference going; only the orderly FIN is lost.
+        let _ = out.push((*fd, s.clone()), GFP_KERNEL);
+    }
+    Some(out)
+}
+
+/// The socket `fd` of the calling process (thesis `ms_find_sock()`).
+///
+/// A process that is not on its home node may be finding sockets that are
+/// still migrating in: then it waits up to 500 ms for them.
+pub(crate) fn find_sock(fd: i64) -> Result<Arc<MsSock>> {
+    let fd = i32::try_from(fd).map_err(|_| EBADF)?;
+    let key = current_key();
+    let here = this_node();
+    for _ in 0..25 {
+        let found = with_tables(|t| {
+            Ok(t.tasks
+                .get(&key)
+                .and_then(|task| task.fds.get(&fd).cloned()))
+        })?;
+        if let Some(s) = found {
+            return Ok(s);
         }
+        if key.0 == here || !crate::ms_migd::arriving(key) {
+            break;
+        }
+        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(20));
     }
+    Err(EBADF)
+}
+
+/// Removes `s` from the socket table if it is there.
+pub(crate) fn unhash(s: &Arc<MsSock>) {
+    let key = s.inner.lock().hashed.take();
+    if let Some(key) = key {
+        let _ = with_tables(|t| {
+            if t.socks.get(&key).is_some_and(|x| Arc::ptr_eq(x, s)) {
+                t.socks.remove(&key);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Every hashed socket, for the timer.
+pub(crate) fn all_socks() -> KVec<Arc<MsSock>> {
+    let mut v = KVec::new();
+    let _ = with_tables(|t| {
+        for s in t.socks.values() {
+            v.push(s.clone(), GFP_KERNEL)?;
+        }
+        Ok(())
+    });
+    v
 }
 
 /// Writes the table, one process per line, for `/proc/hpc/migsock/tasks`.
 pub(crate) fn show_tasks(m: &SeqFile) {
     seq_print!(m, "hnode pid cnode prev_node socks\n");
-    let guard = TASKS.lock();
-    if let Some(tasks) = guard.tasks.as_ref() {
-        for ((hnode, pid), t) in tasks.iter() {
+    let _ = with_tables(|t| {
+        for ((hnode, pid), task) in t.tasks.iter() {
+            let n = task.fds.iter().count();
             seq_print!(
                 m,
                 "{} {} {} {} {}\n",
                 hnode,
                 pid,
-                t.cnode,
-                t.prev_node,
-                t.socks_count
+                task.cnode,
+                task.prev_node,
+                n
             );
         }
+        Ok(())
+    });
+}
+
+/// One line per socket for `/proc/hpc/migsock/sockets`.
+fn show_one(m: &SeqFile, s: &MsSock) {
+    let g = s.inner.lock();
+    let c = &g.eng.conn;
+    let state = if g.listening {
+        "LISTEN"
+    } else {
+        state_name(g.eng.state())
+    };
+    seq_print!(
+        m,
+        "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n",
+        s.id,
+        state,
+        c.local_port,
+        c.rem_port,
+        c.local_hnode,
+        c.local_cnode,
+        c.rem_hnode,
+        c.rem_cnode,
+        g.eng.fd,
+        g.eng.pid,
+        g.eng.send_queued(),
+        g.eng.readable(),
+        u8::from(g.eng.newly_migrated()),
+        u8::from(g.orphan),
+        g.backlog.len()
+    );
+}
+
+fn state_name(s: crate::mtcp::engine::State) -> &'static str {
+    use crate::mtcp::engine::State::*;
+    match s {
+        Closed => "CLOSED",
+        Listen => "LISTEN",
+        SynSent => "SYN_SENT",
+        SynReceived => "SYN_RECV",
+        Established => "ESTABLISHED",
+        FinWait1 => "FIN_WAIT1",
+        FinWait2 => "FIN_WAIT2",
+        CloseWait => "CLOSE_WAIT",
+        Closing => "CLOSING",
+        LastAck => "LAST_ACK",
+        TimeWait => "TIME_WAIT",
+    }
+}
+
+/// Writes every listener and hashed socket, for `/proc/hpc/migsock/sockets`.
+pub(crate) fn show_sockets(m: &SeqFile) {
+    seq_print!(
+        m,
+        "id state lport rport lhnode lcnode rhnode rcnode fd pid sndq rcvq newly_migrated orphan backlog\n"
+    );
+    let mut v = KVec::new();
+    let _ = with_tables(|t| {
+        for s in Iterator::chain(t.listeners.values(), t.socks.values()) {
+            v.push(s.clone(), GFP_KERNEL)?;
+        }
+        Ok(())
+    });
+    for s in v.iter() {
+        show_one(m, s);
     }
 }

@@ -5,11 +5,15 @@
 //! One kernel UDP socket per node, on [`MS_UDP_PORT`], read by one kernel
 //! thread.  A datagram is accepted only from an address in hpc's node map
 //! and only if it parses as an MTCP segment with a valid checksum; every
-//! other datagram is dropped and counted.  Accepted segments go to routing
-//! (not there yet: without sockets they are counted as for no socket).
+//! other datagram is dropped and counted.  Accepted segments go to routing.
+//! The same socket sends every node's outgoing segments ([`send_to`]).
+//!
+//! A fault knob (`/proc/hpc/migsock/fault`) drops, duplicates or reorders a
+//! share of the accepted datagrams, for tests of the recovery paths.
 
 use core::ffi::c_void;
 use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::{
     bindings,
@@ -22,7 +26,11 @@ use kernel::{
     },
 };
 
-use crate::mtcp::wire::{self, WireError};
+use crate::ms_routing::{self, Outbox};
+use crate::mtcp::{
+    engine::Source,
+    wire::{self, WireError},
+};
 
 /// UDP port MTCP segments travel on, on every node.
 pub(crate) const MS_UDP_PORT: u16 = 19791;
@@ -38,8 +46,26 @@ struct Counters {
     bad_header: Atomic<u64>,
     bad_checksum: Atomic<u64>,
     accepted: Atomic<u64>,
-    no_socket: Atomic<u64>,
+    fault_dropped: Atomic<u64>,
+    fault_duplicated: Atomic<u64>,
+    fault_reordered: Atomic<u64>,
 }
+
+/// The fault knob, in permille of accepted datagrams.
+struct Faults {
+    drop: Atomic<u32>,
+    dup: Atomic<u32>,
+    reorder: Atomic<u32>,
+}
+
+static FAULTS: Faults = Faults {
+    drop: Atomic::new(0),
+    dup: Atomic::new(0),
+    reorder: Atomic::new(0),
+};
+
+/// The node's UDP socket, set once at start and never released.
+static SOCK: AtomicPtr<bindings::socket> = AtomicPtr::new(ptr::null_mut());
 
 static STATS: Counters = Counters {
     received: Atomic::new(0),
@@ -48,11 +74,75 @@ static STATS: Counters = Counters {
     bad_header: Atomic::new(0),
     bad_checksum: Atomic::new(0),
     accepted: Atomic::new(0),
-    no_socket: Atomic::new(0),
+    fault_dropped: Atomic::new(0),
+    fault_duplicated: Atomic::new(0),
+    fault_reordered: Atomic::new(0),
 };
 
+/// Counts a segment routing found malformed.
+pub(crate) fn count_bad() {
+    STATS.bad_header.fetch_add(1, Relaxed);
+}
+
+/// Sets the fault knob (each value in permille, at most 1000).
+pub(crate) fn set_faults(drop: u32, dup: u32, reorder: u32) -> Result {
+    if drop > 1000 || dup > 1000 || reorder > 1000 {
+        return Err(EINVAL);
+    }
+    FAULTS.drop.store(drop, Relaxed);
+    FAULTS.dup.store(dup, Relaxed);
+    FAULTS.reorder.store(reorder, Relaxed);
+    Ok(())
+}
+
+/// True with probability `permille`/1000.
+fn chance(permille: u32) -> bool {
+    // SAFETY: `get_random_u32` has no preconditions.
+    permille != 0 && unsafe { bindings::get_random_u32() } % 1000 < permille
+}
+
+/// Sends one segment to `node`'s receive daemon.
+pub(crate) fn send_to(node: u16, seg: &[u8]) -> Result {
+    let sock = SOCK.load(Ordering::Acquire);
+    if sock.is_null() {
+        return Err(ENODEV);
+    }
+    let mut ip: bindings::__be32 = 0;
+    // SAFETY: `hpc_node_to_addr` reads the RCU-protected map into `ip`.
+    kernel::error::to_result(unsafe { bindings::hpc_node_to_addr(node, &mut ip) })?;
+    let mut to = bindings::sockaddr_in {
+        sin_family: bindings::AF_INET as u16,
+        sin_port: MS_UDP_PORT.to_be(),
+        sin_addr: bindings::in_addr { s_addr: ip },
+        ..Default::default()
+    };
+    let mut vec = bindings::kvec {
+        iov_base: seg.as_ptr().cast_mut().cast(),
+        iov_len: seg.len(),
+    };
+    let mut msg = bindings::msghdr {
+        msg_name: ptr::from_mut(&mut to).cast(),
+        msg_namelen: size_of::<bindings::sockaddr_in>() as c_int,
+        msg_flags: bindings::MSG_DONTWAIT as c_uint,
+        ..Default::default()
+    };
+    // SAFETY: `sock` is the daemon's socket, never released; `msg`, `to`
+    // and `vec` are valid for the call, and the data is only read.
+    let n = unsafe { bindings::kernel_sendmsg(sock, &mut msg, &mut vec, 1, seg.len()) };
+    if n < 0 {
+        return Err(Error::from_errno(n));
+    }
+    Ok(())
+}
+
+/// A datagram held back by the reorder fault, delivered after the next.
+struct Held {
+    buf: KVec<u8>,
+    src: Source,
+}
+
 /// Looks at one datagram from `addr` (network order).
-fn input(addr: u32, data: &[u8], truncated: bool) {
+fn input(addr: u32, data: &[u8], truncated: bool, held: &mut Option<Held>) {
     STATS.received.fetch_add(1, Relaxed);
     // SAFETY: `hpc_addr_to_node` only reads the RCU-protected node map.
     let node = unsafe { bindings::hpc_addr_to_node(addr) };
@@ -67,9 +157,31 @@ fn input(addr: u32, data: &[u8], truncated: bool) {
     // Segments between processes of one node never reach the network, so
     // every datagram carries a checksum to verify.
     match wire::parse_checked(data, true) {
-        Ok(_seg) => {
+        Ok(_) => {
             STATS.accepted.fetch_add(1, Relaxed);
-            STATS.no_socket.fetch_add(1, Relaxed);
+            let src = Source { node, addr };
+            if chance(FAULTS.drop.load(Relaxed)) {
+                STATS.fault_dropped.fetch_add(1, Relaxed);
+                return;
+            }
+            let mut out = Outbox::new();
+            if held.is_none() && chance(FAULTS.reorder.load(Relaxed)) {
+                let mut buf = KVec::new();
+                if buf.extend_from_slice(data, GFP_KERNEL).is_ok() {
+                    STATS.fault_reordered.fetch_add(1, Relaxed);
+                    *held = Some(Held { buf, src });
+                    return;
+                }
+            }
+            ms_routing::deliver(src, data, true, &mut out);
+            if chance(FAULTS.dup.load(Relaxed)) {
+                STATS.fault_duplicated.fetch_add(1, Relaxed);
+                ms_routing::deliver(src, data, true, &mut out);
+            }
+            if let Some(h) = held.take() {
+                ms_routing::deliver(h.src, &h.buf, true, &mut out);
+            }
+            out.run();
         }
         Err(WireError::BadChecksum) => {
             STATS.bad_checksum.fetch_add(1, Relaxed);
@@ -92,6 +204,7 @@ unsafe extern "C" fn rx_thread(data: *mut c_void) -> c_int {
         Err(_) => return -(bindings::ENOMEM as c_int),
     };
     buf.resize(MAX_DATAGRAM, 0, GFP_KERNEL).ok();
+    let mut held = None;
     loop {
         let mut from = bindings::sockaddr_in::default();
         let mut vec = bindings::kvec {
@@ -114,7 +227,7 @@ unsafe extern "C" fn rx_thread(data: *mut c_void) -> c_int {
         }
         let len = usize::try_from(n).unwrap_or(0).min(buf.len());
         let truncated = msg.msg_flags & bindings::MSG_TRUNC as c_uint != 0;
-        input(from.sin_addr.s_addr, &buf[..len], truncated);
+        input(from.sin_addr.s_addr, &buf[..len], truncated, &mut held);
     }
 }
 
@@ -169,6 +282,7 @@ pub(crate) fn start() -> Result {
             return Err(ENOMEM);
         }
     };
+    SOCK.store(sock, Ordering::Release);
     // SAFETY: `task` is the thread just created and not yet woken.
     unsafe { bindings::wake_up_process(task) };
     Ok(())
@@ -180,7 +294,8 @@ pub(crate) fn show_stats(m: &SeqFile) {
     seq_print!(
         m,
         "udp_port {}\nreceived {}\nnot_a_node {}\ntruncated {}\nbad_header {}\n\
-         bad_checksum {}\naccepted {}\nno_socket {}\n",
+         bad_checksum {}\naccepted {}\nfault_dropped {}\nfault_duplicated {}\n\
+         fault_reordered {}\n",
         MS_UDP_PORT,
         s.received.load(Relaxed),
         s.not_a_node.load(Relaxed),
@@ -188,6 +303,36 @@ pub(crate) fn show_stats(m: &SeqFile) {
         s.bad_header.load(Relaxed),
         s.bad_checksum.load(Relaxed),
         s.accepted.load(Relaxed),
-        s.no_socket.load(Relaxed)
+        s.fault_dropped.load(Relaxed),
+        s.fault_duplicated.load(Relaxed),
+        s.fault_reordered.load(Relaxed)
     );
+    let r = &ms_routing::STATS;
+    seq_print!(
+        m,
+        "seg_in {}\nseg_out {}\nseg_local {}\nretransmits {}\nreplies {}\n\
+         conn_requests {}\nno_socket {}\nsend_errors {}\nsockets_live {}\n",
+        r.seg_in.load(Relaxed),
+        r.seg_out.load(Relaxed),
+        r.seg_local.load(Relaxed),
+        r.retransmits.load(Relaxed),
+        r.replies.load(Relaxed),
+        r.conn_requests.load(Relaxed),
+        r.no_socket.load(Relaxed),
+        r.send_errors.load(Relaxed),
+        crate::ms_sock::LIVE.load(Relaxed)
+    );
+    crate::ms_migd::show_stats(m);
+}
+
+/// The read-only IP options of table A.2, for the node's UDP socket.
+pub(crate) fn udp_ipopt(name: c_int, node: u16) -> Result<i32> {
+    let sock = SOCK.load(Ordering::Acquire);
+    if sock.is_null() {
+        return Err(ENODEV);
+    }
+    let mut v: c_int = 0;
+    // SAFETY: `sock` is the daemon's socket, never released; `v` is a local.
+    kernel::error::to_result(unsafe { bindings::migsock_udp_ipopt(sock, name, node, &mut v) })?;
+    Ok(v)
 }

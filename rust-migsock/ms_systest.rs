@@ -1,27 +1,91 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `sys_migsock(call, args)`: the multiplexed system call of thesis
-//! appendix B.
+//! appendix B, and the calls of appendix A behind it.
 //!
 //! `args` points to an array of `unsigned long`, one per parameter of the
 //! function `call` names.  The checks come in a fixed order so user space
 //! can rely on the errno: an unknown `call` is `EINVAL` whatever `args` is;
 //! then the call's arguments are copied in, and a bad `args` pointer is
-//! `EFAULT`; then the call runs.
+//! `EFAULT`; then the socket named by the first argument is looked up
+//! (`EBADF`), then the call runs.
+//!
+//! Descriptors are migsock's own numbers, chosen by the caller (the
+//! thesis's "desired file descriptor"), per process.  `ms_send` and
+//! `ms_recv` return the byte count, like `send(2)`/`recv(2)`;
+//! `ms_getsockopt` returns the length of the value it wrote.
 
 use kernel::{
     bindings,
     prelude::*,
+    sync::{
+        Arc,
+        CondVarTimeoutResult,
+        MutexGuard, //
+    },
+    task::Task,
+    time::msecs_to_jiffies,
     uaccess::{
         UserPtr,
         UserSlice, //
     },
 };
 
-use crate::ms_data;
+use crate::ms_data::{
+    self,
+    this_node,
+    MAX_FD, //
+};
+use crate::ms_routing::{
+    self,
+    flush,
+    Outbox, //
+};
+use crate::ms_sock::{
+    MsSock,
+    SockInner,
+    DEFAULT_OPTS, //
+};
+use crate::mtcp::{
+    engine::{
+        Conn,
+        Opts,
+        State,
+        MTIO_RD,
+        MTIO_WR, //
+    },
+    Errno,
+};
 
 /// Most arguments any call takes (`MSC_MAX_ARGS`).
 const MAX_ARGS: usize = bindings::MSC_MAX_ARGS as usize;
+
+// Option names the bindings do not carry (uapi socket.h, in.h, tcp.h).
+const SO_ERROR: i64 = 4;
+const SO_LINGER: i64 = 13;
+const SO_RCVLOWAT: i64 = 18;
+const SO_RCVTIMEO: i64 = 20;
+const IP_TTL: i64 = 2;
+const IP_MTU_DISCOVER: i64 = 10;
+const IP_RECVERR: i64 = 11;
+const IP_MTU: i64 = 14;
+const TCP_LINGER2: i64 = 8;
+const SOL_SOCKET: i64 = 1;
+const SOL_IP: i64 = 0;
+const SOL_TCP: i64 = 6;
+
+const MSG_PEEK: u32 = bindings::MSG_PEEK;
+const MSG_DONTWAIT: u32 = bindings::MSG_DONTWAIT;
+const MSG_WAITALL: u32 = bindings::MSG_WAITALL;
+const MSG_NOSIGNAL: u32 = bindings::MSG_NOSIGNAL;
+const O_NONBLOCK: u32 = bindings::O_NONBLOCK;
+
+/// Bounce buffer for user data, per call.
+const CHUNK: usize = 16 * 1024;
+/// Largest iovec array `ms_sendmsg`/`ms_recvmsg` take (`UIO_MAXIOV`).
+const MAX_IOV: usize = 1024;
+/// Ephemeral ports for `ms_connect` with local port 0.
+const EPHEMERAL: core::ops::RangeInclusive<u16> = 32768..=60999;
 
 /// A `sys_migsock()` call (`MSC_*` in `include/uapi/linux/migsock.h`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -90,14 +154,813 @@ fn read_args(call: Call, args: UserPtr) -> Result<[c_ulong; MAX_ARGS]> {
     Ok(out)
 }
 
+/// An argument as the C `long`/`int` the caller passed.
+fn sarg(v: c_ulong) -> i64 {
+    v as i64
+}
+
+fn uptr(v: c_ulong) -> UserPtr {
+    UserPtr::from_addr(v as usize)
+}
+
 /// Runs one `sys_migsock()` call.
 pub(crate) fn dispatch(call: c_int, args: UserPtr) -> Result<c_long> {
     let call = Call::from_raw(call)?;
-    let _args = read_args(call, args)?;
+    let a = read_args(call, args)?;
     match call {
-        Call::Init => ms_data::register_current().map(|()| 0),
-        // The socket calls arrive with the MTCP sockets; until then they
-        // are refused rather than pretending to work.
-        _ => Err(EOPNOTSUPP),
+        Call::Init => ms_data::register_current().map(|_| 0),
+        Call::Listen => listen(sarg(a[0]), a[1], a[2]),
+        Call::Connect => connect(sarg(a[0]), a[1], a[2], a[3], a[4]),
+        _ => {
+            let s = ms_data::find_sock(sarg(a[0]))?;
+            let _own = s.reclock.lock();
+            match call {
+                Call::Accept => accept(&s, sarg(a[1]), a[2]),
+                Call::Send => send_user(&s, a[1], a[2], a[3]),
+                Call::SendMsg => msg_call(&s, a[1], a[2], true),
+                Call::Recv => recv_user(&s, a[1], sarg(a[2]), a[3]),
+                Call::RecvMsg => msg_call(&s, a[1], a[2], false),
+                Call::Shutdown => shutdown(&s, sarg(a[1])),
+                Call::Close => close(&s, sarg(a[0])),
+                Call::SetSockOpt => setsockopt(&s, sarg(a[1]), sarg(a[2]), a[3], sarg(a[4])),
+                Call::GetSockOpt => getsockopt(&s, sarg(a[1]), sarg(a[2]), a[3], sarg(a[4])),
+                Call::Init | Call::Listen | Call::Connect => Err(EINVAL),
+            }
+        }
     }
+}
+
+fn errno(e: Errno) -> Error {
+    Error::from_errno(-e.to_errno())
+}
+
+/// C structs copied in from user space whole.
+///
+/// # Safety
+///
+/// Every bit pattern must be a valid value of the type (integers and raw
+/// pointers only).
+unsafe trait Pod: Default {}
+
+// SAFETY: integers only.
+unsafe impl Pod for bindings::ms_opts {}
+// SAFETY: integers and raw pointers only.
+unsafe impl Pod for bindings::user_msghdr {}
+// SAFETY: an integer and a raw pointer.
+unsafe impl Pod for bindings::iovec {}
+
+/// Copies a `T` in from `ptr`.
+fn read_pod<T: Pod>(ptr: UserPtr) -> Result<T> {
+    let mut v = T::default();
+    // SAFETY: `v` is a local of `size_of::<T>()` bytes, and `T: Pod` makes
+    // whatever bytes the copy writes a valid `T`.
+    let bytes =
+        unsafe { core::slice::from_raw_parts_mut((&raw mut v).cast::<u8>(), size_of::<T>()) };
+    UserSlice::new(ptr, size_of::<T>())
+        .reader()
+        .read_slice(bytes)?;
+    Ok(v)
+}
+
+/// `struct ms_opts` from user space, or the defaults for NULL.
+fn read_opts(p: c_ulong) -> Result<Opts> {
+    if p == 0 {
+        return Ok(DEFAULT_OPTS);
+    }
+    let o = read_pod::<bindings::ms_opts>(uptr(p))?;
+    if o.linger_len < 0 || o.rcvlowat > i32::MAX as u32 {
+        return Err(EINVAL);
+    }
+    Ok(Opts {
+        file_flags: o.fd_flags as u32,
+        rcvlowat: o.rcvlowat.max(1),
+        rcvtimeo_ms: u32::try_from(o.rcvtimeo).unwrap_or(u32::MAX),
+        linger_s: if o.linger != 0 { o.linger_len } else { -1 },
+        linger2_s: o.linger2,
+    })
+}
+
+/// Checks a descriptor number a caller asks for.
+fn new_fd(fd: i64) -> Result<i32> {
+    if !(0..=MAX_FD).contains(&fd) {
+        return Err(EBADF);
+    }
+    Ok(fd as i32)
+}
+
+/// `ms_listen(fd, lport, opts)`: socket + bind + listen in one.
+fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
+    let fd = new_fd(fd)?;
+    let lport = u16::try_from(lport).map_err(|_| EINVAL)?;
+    if lport == 0 {
+        return Err(EINVAL);
+    }
+    let opts = read_opts(opts)?;
+    let key = ms_data::register_current()?;
+    let here = this_node();
+    let s = MsSock::new(true)?;
+    {
+        let mut g = s.inner.lock();
+        g.eng.opts = opts;
+        g.eng.fd = fd;
+        g.eng.pid = key.1;
+        g.eng.conn = Conn {
+            local_port: lport,
+            local_hnode: key.0,
+            local_cnode: here,
+            ..Conn::default()
+        };
+    }
+    ms_data::with_tables(|t| {
+        let task = t.tasks.get(&key).ok_or(EBADF)?;
+        if task.fds.get(&fd).is_some() {
+            return Err(EBADF);
+        }
+        if t.listeners.get(&(lport, key.0)).is_some() {
+            return Err(EINVAL);
+        }
+        t.listeners
+            .try_create_and_insert((lport, key.0), s.clone(), GFP_KERNEL)?;
+        let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
+        if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
+            t.listeners.remove(&(lport, key.0));
+            return Err(e.into());
+        }
+        Ok(())
+    })?;
+    crate::ms_migd::listen_opened(key, lport);
+    Ok(0)
+}
+
+/// Waits on `s`, up to `ms` milliseconds (0: no limit).  `Ok(false)` on
+/// timeout, `EINTR` on a signal.
+fn wait(s: &MsSock, g: &mut MutexGuard<'_, SockInner>, ms: u32) -> Result<bool> {
+    let j = if ms == 0 {
+        c_ulong::MAX
+    } else {
+        msecs_to_jiffies(ms)
+    };
+    match s.wait.wait_interruptible_timeout(g, j) {
+        CondVarTimeoutResult::Signal { .. } => Err(EINTR),
+        CondVarTimeoutResult::Timeout => Ok(false),
+        CondVarTimeoutResult::Woken { .. } => Ok(true),
+    }
+}
+
+fn nonblocking(g: &SockInner, flags: u32) -> bool {
+    flags & MSG_DONTWAIT != 0 || g.eng.opts.file_flags & O_NONBLOCK != 0
+}
+
+/// The IPv4 address of `node` (0 if unknown).
+fn node_addr(node: u16) -> u32 {
+    let mut ip: bindings::__be32 = 0;
+    // SAFETY: `hpc_node_to_addr` reads the node map into `ip`.
+    if unsafe { bindings::hpc_node_to_addr(node, &mut ip) } != 0 {
+        return 0;
+    }
+    ip
+}
+
+/// `ms_accept(fd, fd_new, addr)`.
+fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
+    let fd_new = new_fd(fd_new)?;
+    let key = ms_data::current_key();
+    let in_use = |fd| {
+        ms_data::with_tables(|t| {
+            Ok(t.tasks
+                .get(&key)
+                .is_some_and(|task| task.fds.get(&fd).is_some()))
+        })
+    };
+    if in_use(fd_new)? {
+        return Err(EBADF);
+    }
+    let mut g = l.inner.lock();
+    if !g.listening {
+        return Err(EINVAL);
+    }
+    let child = loop {
+        // Connections reset before being accepted are dropped here.
+        g.backlog
+            .retain(|c| c.inner.lock().eng.state() != State::Closed);
+        let ready = g
+            .backlog
+            .iter()
+            .position(|c| c.inner.lock().eng.state().synchronized());
+        if let Some(i) = ready {
+            break g.backlog.remove(i).map_err(|_| EINVAL)?;
+        }
+        if !g.listening {
+            return Err(EINVAL);
+        }
+        if nonblocking(&g, 0) {
+            return Err(EAGAIN);
+        }
+        let timeo = g.eng.opts.rcvtimeo_ms;
+        if !wait(l, &mut g, timeo)? {
+            return Err(EAGAIN);
+        }
+    };
+    let (rport, rnode) = {
+        let c = child.inner.lock();
+        (c.eng.conn.rem_port, c.eng.conn.rem_cnode)
+    };
+    if addr != 0 {
+        // struct sockaddr_in: family, port and address in network order.
+        let mut sin = [0u8; 16];
+        sin[..2].copy_from_slice(&(bindings::AF_INET as u16).to_ne_bytes());
+        sin[2..4].copy_from_slice(&rport.to_be_bytes());
+        sin[4..8].copy_from_slice(&node_addr(rnode).to_ne_bytes());
+        let mut w = UserSlice::new(uptr(addr), sin.len()).writer();
+        if let Err(e) = w.write_slice(&sin) {
+            // Not lost: the next accept takes it.
+            let _ = g.backlog.insert_within_capacity(0, child);
+            return Err(e);
+        }
+    }
+    drop(g);
+    let added = ms_data::with_tables(|t| {
+        let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
+        if task.fds.get(&fd_new).is_some() {
+            return Err(EBADF);
+        }
+        task.fds
+            .try_create_and_insert(fd_new, child.clone(), GFP_KERNEL)?;
+        Ok(())
+    });
+    let mut c = child.inner.lock();
+    c.parent = None;
+    if let Err(e) = added {
+        let mut out = Outbox::new();
+        c.eng.abort();
+        flush(&mut c, &mut out);
+        drop(c);
+        ms_data::unhash(&child);
+        out.run();
+        return Err(e);
+    }
+    c.eng.fd = fd_new;
+    c.eng.pid = key.1;
+    Ok(0)
+}
+
+/// `ms_connect(fd, ip, lport, rport, opts)`: `ip` (network order) names a
+/// node: its home node is taken to be the server's.
+fn connect(
+    fd: i64,
+    ip: c_ulong,
+    lport: c_ulong,
+    rport: c_ulong,
+    opts: c_ulong,
+) -> Result<c_long> {
+    let fd = new_fd(fd)?;
+    let ip = u32::try_from(ip).map_err(|_| EINVAL)?;
+    let lport = u16::try_from(lport).map_err(|_| EINVAL)?;
+    let rport = u16::try_from(rport).map_err(|_| EINVAL)?;
+    if rport == 0 {
+        return Err(EINVAL);
+    }
+    let here = this_node();
+    // 127/8 (first byte in network order) and 0 mean this node.
+    let peer = if ip == 0 || ip & 0xff == 127 {
+        here
+    } else {
+        // SAFETY: `hpc_addr_to_node` only reads the node map.
+        unsafe { bindings::hpc_addr_to_node(ip) }
+    };
+    if peer == 0 {
+        return Err(EINVAL);
+    }
+    let opts = read_opts(opts)?;
+    let key = ms_data::register_current()?;
+    let s = MsSock::new(false)?;
+    let mut conn = Conn {
+        local_port: lport,
+        rem_port: rport,
+        local_hnode: key.0,
+        local_cnode: here,
+        rem_hnode: peer,
+        rem_cnode: peer,
+        rem_cip: node_addr(peer),
+    };
+    let sk = ms_data::with_tables(|t| {
+        let task = t.tasks.get(&key).ok_or(EBADF)?;
+        if task.fds.get(&fd).is_some() {
+            return Err(EBADF);
+        }
+        if conn.local_port == 0 {
+            let base = (ms_routing::new_iss() % 28232) as u16;
+            let free = EPHEMERAL.map(|p| 32768 + (p - 32768 + base) % 28232).find(|p| {
+                t.socks.get(&(*p, rport, key.0, peer)).is_none()
+                    && t.listeners.get(&(*p, key.0)).is_none()
+            });
+            conn.local_port = free.ok_or(EADDRNOTAVAIL)?;
+        }
+        let sk = (conn.local_port, rport, key.0, peer);
+        if t.socks.get(&sk).is_some() {
+            return Err(EINVAL);
+        }
+        t.socks.try_create_and_insert(sk, s.clone(), GFP_KERNEL)?;
+        let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
+        if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
+            t.socks.remove(&sk);
+            return Err(e.into());
+        }
+        Ok(sk)
+    })?;
+    let _own = s.reclock.lock();
+    let mut out = Outbox::new();
+    let mut g = s.inner.lock();
+    g.hashed = Some(sk);
+    g.eng.opts = opts;
+    g.eng.fd = fd;
+    g.eng.pid = key.1;
+    g.eng.connect(conn, ms_routing::new_iss()).map_err(errno)?;
+    flush(&mut g, &mut out);
+    drop(g);
+    out.run();
+    let mut g = s.inner.lock();
+    if nonblocking(&g, 0) {
+        return Err(EINPROGRESS);
+    }
+    loop {
+        match g.eng.state() {
+            State::SynSent | State::SynReceived => {}
+            State::Closed => {
+                let e = g.eng.take_error().map_or(ECONNREFUSED, errno);
+                drop(g);
+                forget_fd(key, fd);
+                ms_data::unhash(&s);
+                return Err(e);
+            }
+            _ => return Ok(0),
+        }
+        wait(&s, &mut g, 0)?;
+    }
+}
+
+/// Drops descriptor `fd` of process `key`.
+fn forget_fd(key: ms_data::TaskKey, fd: i32) -> Option<Arc<MsSock>> {
+    ms_data::with_tables(|t| Ok(t.tasks.get_mut(&key).and_then(|task| task.fds.remove(&fd))))
+        .ok()
+        .flatten()
+}
+
+/// Checks `flags` against those a call understands.
+fn check_flags(flags: c_ulong, known: u32) -> Result<u32> {
+    let f = u32::try_from(flags).map_err(|_| EINVAL)?;
+    if f & !known != 0 {
+        return Err(EOPNOTSUPP);
+    }
+    Ok(f)
+}
+
+/// Raises SIGPIPE unless `MSG_NOSIGNAL`, and returns `EPIPE`.
+fn epipe(flags: u32) -> Error {
+    if flags & MSG_NOSIGNAL == 0 {
+        // SAFETY: the current task is valid; `send_sig` takes its own
+        // references.
+        unsafe { bindings::send_sig(bindings::SIGPIPE as c_int, Task::current_raw(), 0) };
+    }
+    EPIPE
+}
+
+/// Sends `len` bytes at `buf`; returns the count taken.
+fn send_buf(s: &MsSock, buf: UserPtr, len: usize, flags: u32, bounce: &mut KVec<u8>) -> Result<usize> {
+    let mut reader = UserSlice::new(buf, len).reader();
+    let mut sent = 0usize;
+    while sent < len {
+        let n = (len - sent).min(bounce.len());
+        reader.read_slice(&mut bounce[..n])?;
+        let mut off = 0usize;
+        while off < n {
+            let mut out = Outbox::new();
+            let mut g = s.inner.lock();
+            if g.listening {
+                return Err(ENOTCONN);
+            }
+            match g.eng.send(&bounce[off..n]) {
+                Ok(k) => {
+                    off += k;
+                    sent += k;
+                    flush(&mut g, &mut out);
+                    drop(g);
+                    out.run();
+                }
+                Err(Errno::Again) => {
+                    if nonblocking(&g, flags) {
+                        return if sent > 0 { Ok(sent) } else { Err(EAGAIN) };
+                    }
+                    if let Err(e) = wait(s, &mut g, 0) {
+                        return if sent > 0 { Ok(sent) } else { Err(e) };
+                    }
+                }
+                Err(Errno::Pipe) => {
+                    return if sent > 0 { Ok(sent) } else { Err(epipe(flags)) };
+                }
+                Err(e) => return if sent > 0 { Ok(sent) } else { Err(errno(e)) },
+            }
+        }
+    }
+    Ok(sent)
+}
+
+fn bounce_for(len: usize) -> Result<KVec<u8>> {
+    Ok(KVec::zeroed(len.clamp(1, CHUNK), GFP_KERNEL)?)
+}
+
+/// `ms_send(fd, buf, len, flags)`.
+fn send_user(s: &MsSock, buf: c_ulong, len: c_ulong, flags: c_ulong) -> Result<c_long> {
+    let flags = check_flags(flags, MSG_DONTWAIT | MSG_NOSIGNAL | bindings::MSG_MORE | bindings::MSG_EOR)?;
+    let len = usize::try_from(len).map_err(|_| EINVAL)?;
+    if len > isize::MAX as usize {
+        return Err(EINVAL);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    let mut bounce = bounce_for(len)?;
+    Ok(send_buf(s, uptr(buf), len, flags, &mut bounce)? as c_long)
+}
+
+/// Receives into `len` bytes at `buf`.  `min` bytes are waited for (the
+/// low-water mark, or everything with `MSG_WAITALL`).
+fn recv_buf(
+    s: &MsSock,
+    buf: UserPtr,
+    len: usize,
+    flags: u32,
+    first: bool,
+    bounce: &mut KVec<u8>,
+) -> Result<usize> {
+    let mut writer = UserSlice::new(buf, len).writer();
+    let mut got = 0usize;
+    let peek = flags & MSG_PEEK != 0;
+    let mut out = Outbox::new();
+    let mut g = s.inner.lock();
+    if g.listening {
+        return Err(ENOTCONN);
+    }
+    let waitall = flags & MSG_WAITALL != 0 && !peek;
+    let min = if waitall {
+        len
+    } else {
+        // A mark beyond half the queue could never be reached.
+        (g.eng.opts.rcvlowat.max(1) as usize)
+            .min(len)
+            .min(crate::ms_sock::RCVBUF / 2)
+    };
+    // Only the first buffer of a call waits (unless MSG_WAITALL).
+    let may_wait = (first || waitall)
+        && (flags & MSG_DONTWAIT == 0)
+        && (waitall || g.eng.opts.file_flags & O_NONBLOCK == 0);
+    loop {
+        let avail = g.eng.readable();
+        // MSG_WAITALL takes what is there (freeing window) and waits on.
+        if avail > 0 && (waitall || avail >= min - got || g.eng.state().peer_fin()) {
+            let n = avail.min(len - got).min(bounce.len());
+            let k = g.eng.recv(&mut bounce[..n], true).map_err(errno)?;
+            writer.write_slice(&bounce[..k])?;
+            if !peek {
+                let _ = g.eng.recv(&mut bounce[..k], false);
+                flush(&mut g, &mut out);
+            }
+            got += k;
+            if peek || got >= min || got == len {
+                break;
+            }
+            continue;
+        }
+        if avail == 0 {
+            match g.eng.recv(&mut [], false) {
+                Ok(_) => break, // end of stream
+                Err(Errno::Again) => {}
+                Err(e) => {
+                    if got > 0 {
+                        break;
+                    }
+                    return Err(errno(e));
+                }
+            }
+        }
+        if !may_wait {
+            if got > 0 {
+                break;
+            }
+            return Err(EAGAIN);
+        }
+        let timeo = g.eng.opts.rcvtimeo_ms;
+        match wait(s, &mut g, timeo) {
+            Ok(true) => {}
+            Ok(false) => {
+                if got > 0 {
+                    break;
+                }
+                return Err(EAGAIN);
+            }
+            Err(e) => {
+                if got > 0 {
+                    break;
+                }
+                return Err(e);
+            }
+        }
+    }
+    drop(g);
+    out.run();
+    Ok(got)
+}
+
+/// `ms_recv(fd, buf, buflen, flags)`.
+fn recv_user(s: &MsSock, buf: c_ulong, len: i64, flags: c_ulong) -> Result<c_long> {
+    let flags = check_flags(flags, MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)?;
+    let len = i32::try_from(len).map_err(|_| EINVAL)?;
+    let len = usize::try_from(len).map_err(|_| EINVAL)?;
+    if len == 0 {
+        return Ok(0);
+    }
+    let mut bounce = bounce_for(len)?;
+    Ok(recv_buf(s, uptr(buf), len, flags, true, &mut bounce)? as c_long)
+}
+
+/// `ms_sendmsg` / `ms_recvmsg`: the buffers of a `struct msghdr` in turn.
+fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c_long> {
+    let flags = if sending {
+        check_flags(flags, MSG_DONTWAIT | MSG_NOSIGNAL | bindings::MSG_MORE | bindings::MSG_EOR)?
+    } else {
+        check_flags(flags, MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)?
+    };
+    let m = read_pod::<bindings::user_msghdr>(uptr(msg))?;
+    let n = usize::try_from(m.msg_iovlen).map_err(|_| EMSGSIZE)?;
+    if n > MAX_IOV {
+        return Err(EMSGSIZE);
+    }
+    let iov_base = m.msg_iov as usize;
+    let mut total = 0usize;
+    let mut bounce = bounce_for(CHUNK)?;
+    for i in 0..n {
+        let at = iov_base.checked_add(i * size_of::<bindings::iovec>()).ok_or(EFAULT)?;
+        let v = read_pod::<bindings::iovec>(UserPtr::from_addr(at))?;
+        let len = v.iov_len;
+        if len > isize::MAX as usize || total.checked_add(len).is_none() {
+            return Err(EINVAL);
+        }
+        if len == 0 {
+            continue;
+        }
+        let p = UserPtr::from_ptr(v.iov_base);
+        let r = if sending {
+            send_buf(s, p, len, flags, &mut bounce)
+        } else {
+            recv_buf(s, p, len, flags, i == 0 || total == 0, &mut bounce)
+        };
+        match r {
+            Ok(k) => {
+                total += k;
+                if k < len {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    if !sending {
+        // msg_flags: nothing to report (no truncation, no control data).
+        let off = core::mem::offset_of!(bindings::user_msghdr, msg_flags);
+        let mut w = UserSlice::new(UserPtr::from_addr(msg as usize + off), 4).writer();
+        w.write(&0u32)?;
+    }
+    Ok(total as c_long)
+}
+
+/// `ms_shutdown(fd, how)`.
+fn shutdown(s: &MsSock, how: i64) -> Result<c_long> {
+    let bits = match how {
+        0 => MTIO_RD,
+        1 => MTIO_WR,
+        2 => MTIO_RD | MTIO_WR,
+        _ => return Err(EINVAL),
+    };
+    let mut out = Outbox::new();
+    let mut g = s.inner.lock();
+    if g.listening || (g.eng.state() == State::Closed && g.eng.iostate() == 0) {
+        return Err(ENOTCONN);
+    }
+    let ev = g.eng.shutdown(bits);
+    flush(&mut g, &mut out);
+    drop(g);
+    if ev.0 != 0 {
+        s.wait.notify_all();
+    }
+    out.run();
+    Ok(0)
+}
+
+/// Closes a socket no descriptor refers to any more (thesis `ms_close()`).
+/// With `linger`, waits as `SO_LINGER` says.
+pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
+    let mut out = Outbox::new();
+    let mut g = s.inner.lock();
+    g.orphan = true;
+    if g.listening {
+        g.listening = false;
+        let backlog = core::mem::take(&mut g.backlog);
+        let (port, hnode) = (g.eng.conn.local_port, g.eng.conn.local_hnode);
+        drop(g);
+        s.wait.notify_all();
+        let _ = ms_data::with_tables(|t| {
+            if t.listeners.get(&(port, hnode)).is_some_and(|x| Arc::ptr_eq(x, s)) {
+                t.listeners.remove(&(port, hnode));
+            }
+            Ok(())
+        });
+        crate::ms_migd::listen_closed((hnode, s.inner.lock().eng.pid), port);
+        for c in backlog.iter() {
+            let mut cg = c.inner.lock();
+            cg.parent = None;
+            cg.orphan = true;
+            cg.eng.abort();
+            flush(&mut cg, &mut out);
+            drop(cg);
+            ms_data::unhash(c);
+        }
+        out.run();
+        return;
+    }
+    let linger_s = g.eng.opts.linger_s;
+    if linger_s == 0 {
+        // SO_LINGER with a zero timeout: reset, drop queued data.
+        g.eng.abort();
+    } else {
+        g.eng.close();
+    }
+    flush(&mut g, &mut out);
+    let closed = g.eng.state() == State::Closed;
+    drop(g);
+    out.run();
+    if closed {
+        ms_data::unhash(s);
+        return;
+    }
+    if linger && linger_s > 0 {
+        let deadline = ms_routing::now_ms().saturating_add(linger_s as u64 * 1000);
+        let mut g = s.inner.lock();
+        loop {
+            let st = g.eng.state();
+            if matches!(st, State::Closed | State::TimeWait | State::FinWait2) {
+                break;
+            }
+            let now = ms_routing::now_ms();
+            if now >= deadline {
+                break;
+            }
+            let left = u32::try_from(deadline - now).unwrap_or(u32::MAX);
+            if !matches!(wait(s, &mut g, left), Ok(true)) {
+                break;
+            }
+        }
+    }
+}
+
+/// `ms_close(fd)`.
+fn close(s: &Arc<MsSock>, fd: i64) -> Result<c_long> {
+    let key = ms_data::current_key();
+    let fd = i32::try_from(fd).map_err(|_| EBADF)?;
+    let gone = forget_fd(key, fd).ok_or(EBADF)?;
+    release(&gone, true);
+    let _ = s;
+    Ok(0)
+}
+
+/// Reads an `int` option value.
+fn read_int(optval: c_ulong, optlen: i64) -> Result<i32> {
+    if optlen < 4 {
+        return Err(EINVAL);
+    }
+    UserSlice::new(uptr(optval), 4).reader().read::<i32>()
+}
+
+/// `ms_setsockopt(fd, level, optname, optval, optlen)` (table A.2).
+fn setsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -> Result<c_long> {
+    if optlen < 0 {
+        return Err(EINVAL);
+    }
+    let file = i64::from(bindings::SOL_FILE);
+    let mut g = s.inner.lock();
+    let o = &mut g.eng.opts;
+    match (level, name) {
+        (SOL_SOCKET, SO_LINGER) => {
+            if optlen < 8 {
+                return Err(EINVAL);
+            }
+            let l = UserSlice::new(uptr(optval), 8).reader().read::<[i32; 2]>()?;
+            o.linger_s = if l[0] != 0 { l[1].max(0) } else { -1 };
+        }
+        (SOL_SOCKET, SO_RCVLOWAT) => {
+            let v = read_int(optval, optlen)?;
+            if v < 0 {
+                return Err(EINVAL);
+            }
+            o.rcvlowat = (v as u32).max(1);
+        }
+        (SOL_SOCKET, SO_RCVTIMEO) => {
+            if optlen < 16 {
+                return Err(EINVAL);
+            }
+            let tv = UserSlice::new(uptr(optval), 16).reader().read::<[i64; 2]>()?;
+            if !(0..1_000_000).contains(&tv[1]) {
+                return Err(EDOM);
+            }
+            let ms = if tv[0] < 0 {
+                0
+            } else {
+                tv[0].saturating_mul(1000).saturating_add((tv[1] + 999) / 1000)
+            };
+            o.rcvtimeo_ms = u32::try_from(ms).unwrap_or(u32::MAX);
+        }
+        (SOL_TCP, TCP_LINGER2) => {
+            let v = read_int(optval, optlen)?;
+            o.linger2_s = v.max(-1);
+        }
+        (l, n) if l == file => {
+            let v = read_int(optval, optlen)? as u32;
+            match u32::try_from(n).map_err(|_| ENOPROTOOPT)? {
+                bindings::FILE_FLAGS => o.file_flags = v,
+                bindings::FILE_SET_FLAGS => o.file_flags |= v,
+                bindings::FILE_CLEAR_FLAGS => o.file_flags &= !v,
+                _ => return Err(ENOPROTOOPT),
+            }
+            // A waiter may have to notice O_NONBLOCK.
+            drop(g);
+            s.wait.notify_all();
+            return Ok(0);
+        }
+        // Read-only options of table A.2.
+        (SOL_SOCKET, SO_ERROR) | (SOL_IP, IP_TTL | IP_RECVERR | IP_MTU_DISCOVER | IP_MTU) => {
+            return Err(ENOPROTOOPT)
+        }
+        _ => return Err(ENOPROTOOPT),
+    }
+    Ok(0)
+}
+
+/// `ms_getsockopt(fd, level, optname, optval, optlen)`: writes the value
+/// (`optlen` must hold it) and returns its length.
+fn getsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -> Result<c_long> {
+    if optlen < 0 {
+        return Err(EINVAL);
+    }
+    let file = i64::from(bindings::SOL_FILE);
+    let mut g = s.inner.lock();
+    let mut buf = [0u8; 16];
+    let len: usize = match (level, name) {
+        (SOL_SOCKET, SO_ERROR) => {
+            let e = g.eng.take_error().map_or(0, |e| e.to_errno());
+            buf[..4].copy_from_slice(&e.to_ne_bytes());
+            4
+        }
+        (SOL_SOCKET, SO_LINGER) => {
+            let l = g.eng.opts.linger_s;
+            let v: [i32; 2] = if l < 0 { [0, 0] } else { [1, l] };
+            buf[..4].copy_from_slice(&v[0].to_ne_bytes());
+            buf[4..8].copy_from_slice(&v[1].to_ne_bytes());
+            8
+        }
+        (SOL_SOCKET, SO_RCVLOWAT) => {
+            buf[..4].copy_from_slice(&(g.eng.opts.rcvlowat as i32).to_ne_bytes());
+            4
+        }
+        (SOL_SOCKET, SO_RCVTIMEO) => {
+            let ms = i64::from(g.eng.opts.rcvtimeo_ms);
+            buf[..8].copy_from_slice(&(ms / 1000).to_ne_bytes());
+            buf[8..16].copy_from_slice(&((ms % 1000) * 1000).to_ne_bytes());
+            16
+        }
+        (SOL_TCP, TCP_LINGER2) => {
+            buf[..4].copy_from_slice(&g.eng.opts.linger2_s.to_ne_bytes());
+            4
+        }
+        (SOL_IP, IP_TTL | IP_RECVERR | IP_MTU_DISCOVER | IP_MTU) => {
+            let node = g.eng.conn.rem_cnode;
+            drop(g);
+            let v = crate::ms_input::udp_ipopt(name as c_int, node)?;
+            g = s.inner.lock();
+            buf[..4].copy_from_slice(&v.to_ne_bytes());
+            4
+        }
+        (l, n) if l == file && n == i64::from(bindings::FILE_FLAGS) => {
+            buf[..4].copy_from_slice(&g.eng.opts.file_flags.to_ne_bytes());
+            4
+        }
+        _ => return Err(ENOPROTOOPT),
+    };
+    drop(g);
+    if (optlen as u64) < len as u64 {
+        return Err(EINVAL);
+    }
+    UserSlice::new(uptr(optval), len)
+        .writer()
+        .write_slice(&buf[..len])?;
+    Ok(len as c_long)
 }

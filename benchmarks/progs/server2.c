@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * server2_std: the thesis's benchmark server on ordinary sockets.
+ * server2 / server2_std: the thesis's benchmark server (appendix C), on
+ * migratable sockets or (the _std build) ordinary ones.
  *
- *   server2_std REPS NODE[,NODE...]
+ *   server2 REPS NODE[,NODE...]
  *
  * Accepts one client on port 1000, echoes every message; after every
  * REPS transmissions (END messages) moves to the next node in the list.
@@ -17,37 +18,30 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_net.h"
 #include "mosctl.h"
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(BENCH_PORT) };
-	int nodes[64], nnodes, reps, ls, s, one = 1, step = 0, ends = 0;
+	int nodes[64], nnodes, reps, s, step = 0, ends = 0;
 	char buf[MSG_MAX];
 
 	if (argc != 3 || (reps = atoi(argv[1])) < 1 ||
 	    (nnodes = parse_nodes(argv[2], nodes, 64)) < 1) {
-		fprintf(stderr, "usage: server2_std REPS NODE[,NODE...]\n");
+		fprintf(stderr, "usage: server2 REPS NODE[,NODE...]\n");
 		return 2;
 	}
 	if (mosctl_init()) {
 		perror("server2: mosctl_init");
 		return 1;
 	}
-	ls = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 1)) {
-		perror("server2: listen");
-		return 1;
-	}
 	printf("server2: listening\n");
 	fflush(stdout);
-	s = accept(ls, NULL, NULL);
+	s = net_accept_one(BENCH_PORT);
 	if (s < 0) {
-		perror("server2: accept");
+		printf("server2: FAIL accept (%s): %s\n", net_kind, strerror(errno));
 		return 1;
 	}
-	close(ls);
 	if (bench_goto(nodes[0])) {
 		printf("server2: FAIL goto %d: %s\n", nodes[0], strerror(errno));
 		return 1;
@@ -57,7 +51,7 @@ int main(int argc, char **argv)
 		size_t got = 0, want = sizeof(*h);
 
 		while (got < want) {
-			ssize_t n = recv(s, buf + got, want - got, 0);
+			ssize_t n = net_recv(s, buf + got, want - got);
 
 			if (n == 0 && got == 0)
 				return 0;	/* the client is done */
@@ -75,7 +69,7 @@ int main(int argc, char **argv)
 			}
 		}
 		h->curnode = mosctl_get_cur_node();
-		if (send(s, buf, got, 0) != (ssize_t)got) {
+		if (net_send(s, buf, got) != (ssize_t)got) {
 			printf("server2: FAIL send: %s\n", strerror(errno));
 			return 1;
 		}

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * client2_std: the thesis's benchmark client on ordinary sockets.
+ * client2 / client2_std: the thesis's benchmark client (appendix C), on
+ * migratable sockets or (the _std build) ordinary ones.
  *
- *   client2_std ADDR FILE REPS NODE[,NODE...]
+ *   client2 ADDR FILE REPS NODE[,NODE...]
  *
- * Connects to server2_std at ADDR, then for each node in the list moves
+ * Connects to server2 at ADDR, then for each node in the list moves
  * there and sends FILE REPS times in 1 KiB blocks, each echoed and
  * checked.  Prints one line per transmission:
  *   xfer NODE BYTES USEC
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_net.h"
 #include "mosctl.h"
 
 static int send_all(int s, const void *buf, size_t len)
@@ -28,7 +30,7 @@ static int send_all(int s, const void *buf, size_t len)
 	const char *p = buf;
 
 	while (len) {
-		ssize_t n = send(s, p, len, 0);
+		ssize_t n = net_send(s, p, len);
 
 		if (n <= 0)
 			return -1;
@@ -45,7 +47,7 @@ static ssize_t recv_msg(int s, char *buf)
 	size_t got = 0, want = sizeof(*h);
 
 	while (got < want) {
-		ssize_t n = recv(s, buf + got, want - got, 0);
+		ssize_t n = net_recv(s, buf + got, want - got);
 
 		if (n <= 0)
 			return -1;
@@ -96,14 +98,14 @@ static int transmit(int s, const char *data, long len)
 int main(int argc, char **argv)
 {
 	int nodes[64], nnodes, reps, i, r, s;
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(BENCH_PORT) };
+	struct in_addr ia;
 	char *data;
 	FILE *f;
 	long len;
 
-	if (argc != 5 || inet_pton(AF_INET, argv[1], &a.sin_addr) != 1 ||
+	if (argc != 5 || inet_pton(AF_INET, argv[1], &ia) != 1 ||
 	    (reps = atoi(argv[3])) < 1 || (nnodes = parse_nodes(argv[4], nodes, 64)) < 1) {
-		fprintf(stderr, "usage: client2_std ADDR FILE REPS NODE[,NODE...]\n");
+		fprintf(stderr, "usage: client2 ADDR FILE REPS NODE[,NODE...]\n");
 		return 2;
 	}
 	f = fopen(argv[2], "r");
@@ -122,11 +124,9 @@ int main(int argc, char **argv)
 		perror("client2: mosctl_init");
 		return 1;
 	}
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	for (i = 0; i < 50 && connect(s, (struct sockaddr *)&a, sizeof(a)); i++)
-		usleep(100000);
-	if (i == 50) {
-		perror("client2: connect");
+	s = net_connect(argv[1], BENCH_PORT);
+	if (s < 0) {
+		printf("client2: FAIL connect (%s): %s\n", net_kind, strerror(errno));
 		return 1;
 	}
 	for (i = 0; i < nnodes; i++) {
@@ -144,7 +144,6 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
-	shutdown(s, SHUT_WR);
-	close(s);
+	net_close(s);
 	return 0;
 }

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The socket object (thesis `struct mig_sock`): the portable MTCP engine
+//! with its buffers, behind the recursive socket lock and a short mutex.
+//!
+//! Lock order: the table lock (`ms_data::TABLES`) is never taken while a
+//! socket's `inner` is held; a listener's `inner` may be held while a
+//! pending child's `inner` is taken, never the other way round.
+
+use kernel::{
+    new_condvar,
+    new_mutex,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+        CondVar,
+        Mutex,
+    },
+};
+
+use crate::ms_lock::RecLock;
+use crate::mtcp::{
+    engine::{
+        Config,
+        Opts,
+        Sock, //
+    },
+    wire,
+};
+
+/// Send queue size of a socket.
+pub(crate) const SNDBUF: usize = 64 * 1024;
+/// Receive queue size: also the largest window MTCP can announce.
+pub(crate) const RCVBUF: usize = 65535;
+/// Room for one segment: the largest header and one MSS of data.
+pub(crate) const TXBUF: usize = wire::MAX_HEADER_LEN + 1400;
+/// Pending connections a listener queues (thesis: `backlog`).
+pub(crate) const BACKLOG: usize = 16;
+
+/// Name of a connected socket: (local port, remote port, local home node,
+/// remote home node).
+pub(crate) type SockKey = (u16, u16, u16, u16);
+/// Name of a listener: (port, home node).
+pub(crate) type ListenKey = (u16, u16);
+
+/// The fields of a socket, under [`MsSock::inner`].
+pub(crate) struct SockInner {
+    /// The protocol state and queues.
+    pub(crate) eng: Sock<KVec<u8>>,
+    /// A listener (the engine then stays CLOSED and only the backlog is used).
+    pub(crate) listening: bool,
+    /// Listener: connections not yet accepted.
+    pub(crate) backlog: KVec<Arc<MsSock>>,
+    /// Pending child: the listener it waits on (cleared at accept).
+    pub(crate) parent: Option<Arc<MsSock>>,
+    /// Its key in the socket table, while it is there.
+    pub(crate) hashed: Option<SockKey>,
+    /// No descriptor refers to it any more (closed, process gone).
+    pub(crate) orphan: bool,
+    /// When an orphan entered FIN_WAIT_2 (ms), for `TCP_LINGER2`.
+    pub(crate) fw2_since: Option<u64>,
+    /// Scratch buffer for one outgoing segment.
+    pub(crate) txbuf: KVec<u8>,
+}
+
+/// A migratable socket.
+#[pin_data(PinnedDrop)]
+pub(crate) struct MsSock {
+    /// Serial number, for `/proc`.
+    pub(crate) id: u64,
+    /// Owner of the socket for the length of a call (thesis figure 4.4).
+    #[pin]
+    pub(crate) reclock: RecLock,
+    /// The socket's fields.
+    #[pin]
+    pub(crate) inner: Mutex<SockInner>,
+    /// Readers, writers, acceptors, connectors and lingering closers.
+    #[pin]
+    pub(crate) wait: CondVar,
+}
+
+static NEXT_ID: Atomic<u64> = Atomic::new(1);
+/// Live socket objects, for the leak check in the tests.
+pub(crate) static LIVE: Atomic<u64> = Atomic::new(0);
+
+/// Default options when a call passes no `struct ms_opts`.
+pub(crate) const DEFAULT_OPTS: Opts = Opts {
+    file_flags: 0,
+    rcvlowat: 1,
+    rcvtimeo_ms: 0,
+    linger_s: -1,
+    linger2_s: -1,
+};
+
+impl MsSock {
+    /// A new CLOSED socket with its buffers.
+    pub(crate) fn new(listening: bool) -> Result<Arc<Self>> {
+        // A listener needs no queues of its own.
+        let (snd, rcv) = if listening { (0, 0) } else { (SNDBUF, RCVBUF) };
+        let mut eng = Sock::new(
+            Config::DEFAULT,
+            KVec::zeroed(snd, GFP_KERNEL)?,
+            KVec::zeroed(rcv, GFP_KERNEL)?,
+        );
+        eng.opts = DEFAULT_OPTS;
+        let inner = SockInner {
+            eng,
+            listening,
+            backlog: KVec::new(),
+            parent: None,
+            hashed: None,
+            orphan: false,
+            fw2_since: None,
+            txbuf: KVec::zeroed(if listening { 0 } else { TXBUF }, GFP_KERNEL)?,
+        };
+        let s = Arc::pin_init(
+            try_pin_init!(Self {
+                id: NEXT_ID.fetch_add(1, Relaxed),
+                reclock <- RecLock::new(),
+                inner <- new_mutex!(inner, "MsSock::inner"),
+                wait <- new_condvar!("MsSock::wait"),
+            }),
+            GFP_KERNEL,
+        )?;
+        LIVE.fetch_add(1, Relaxed);
+        Ok(s)
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for MsSock {
+    fn drop(self: Pin<&mut Self>) {
+        LIVE.fetch_sub(1, Relaxed);
+    }
+}
