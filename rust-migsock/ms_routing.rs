@@ -140,6 +140,7 @@ impl Outbox {
 /// Sends everything the socket has to send.
 pub(crate) fn flush(g: &mut SockInner, out: &mut Outbox) {
     let now = now_ms();
+    g.ack_deferred = false;
     let mut buf = core::mem::take(&mut g.txbuf);
     for _ in 0..64 {
         let Some(t) = g.eng.poll_transmit(now, &mut buf) else {
@@ -219,7 +220,12 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
             } else if let Route::Reply(h) = r {
                 reply(&h, src, out);
             }
-            flush(&mut g, out);
+            if may_delay_ack(&g, &seg, ev) {
+                // The timer (or data the process sends first) carries it.
+                g.ack_deferred = true;
+            } else {
+                flush(&mut g, out);
+            }
             if ev.has(Events::MIG_ACKED) {
                 crate::ms_migd::mig_acked(&g);
             }
@@ -258,6 +264,31 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
             }
         }
     }
+}
+
+/// Delayed ACK: a short data segment that changed nothing but the receive
+/// queue, on a socket with nothing new to send, is acknowledged within one
+/// timer tick or with the process's next data, whichever comes first.
+/// Full-sized segments (bulk transfer) are acknowledged at once.
+fn may_delay_ack(g: &SockInner, seg: &Segment<'_>, ev: Events) -> bool {
+    let f = seg.hdr.flags;
+    let other = Events::CONNECTED
+        .with(Events::CLOSED)
+        .with(Events::PEER_FIN)
+        .with(Events::ERROR)
+        .with(Events::MIG_ACKED)
+        .with(Events::REMOTE_MOVED);
+    let in_flight = crate::mtcp::seq::diff(g.eng.snd_nxt(), g.eng.snd_una()) as usize;
+    !seg.payload.is_empty()
+        && seg.payload.len() < usize::from(g.eng.config().mss)
+        && !f.fin()
+        && !f.syn()
+        && !f.rst()
+        && seg.hdr.mig.is_none()
+        && ev.has(Events::READABLE)
+        && ev.0 & other.0 == 0
+        && g.eng.send_queued() <= in_flight
+        && g.eng.state() == State::Established
 }
 
 /// Random initial sequence number.

@@ -63,6 +63,8 @@ pub(crate) struct SockInner {
     pub(crate) orphan: bool,
     /// When an orphan entered FIN_WAIT_2 (ms), for `TCP_LINGER2`.
     pub(crate) fw2_since: Option<u64>,
+    /// An ACK is owed but held back to ride on the next data (delayed ACK).
+    pub(crate) ack_deferred: bool,
     /// Scratch buffer for one outgoing segment.
     pub(crate) txbuf: KVec<u8>,
 }
@@ -115,6 +117,7 @@ impl MsSock {
             hashed: None,
             orphan: false,
             fw2_since: None,
+            ack_deferred: false,
             txbuf: KVec::zeroed(if listening { 0 } else { TXBUF }, GFP_KERNEL)?,
         };
         let s = Arc::pin_init(

@@ -623,7 +623,10 @@ fn recv_buf(
             writer.write_slice(&bounce[..k])?;
             if !peek {
                 let _ = g.eng.recv(&mut bounce[..k], false);
-                flush(&mut g, &mut out);
+                // A held-back ACK waits for the process's reply data.
+                if !g.ack_deferred {
+                    flush(&mut g, &mut out);
+                }
             }
             got += k;
             if peek || got >= min || got == len {
