@@ -11,8 +11,7 @@
 //! re-entry.
 
 use kernel::{
-    new_condvar,
-    new_mutex,
+    new_condvar, new_mutex,
     prelude::*,
     sync::{
         CondVar,
@@ -63,7 +62,6 @@ impl RecLock {
         g.depth = g.depth.saturating_add(1);
         RecGuard { lock: self }
     }
-
 }
 
 impl Drop for RecGuard<'_> {

@@ -53,7 +53,7 @@ pub(crate) fn moved(key: &SockKey) -> Option<Moved> {
 
 /// Are `key`'s sockets on their way to this node?
 pub(crate) fn arriving(key: TaskKey) -> bool {
-    MIG.lock().arriving.iter().any(|k| *k == key)
+    MIG.lock().arriving.contains(&key)
 }
 
 /// A migrated socket saw its new epoch acknowledged.

@@ -183,7 +183,9 @@ fn lookup(h: &Header) -> Found {
         Ok(Found::Nothing)
     });
     match found {
-        Ok(Found::Nothing) | Err(_) => crate::ms_migd::moved(&key).map_or(Found::Nothing, Found::Moved),
+        Ok(Found::Nothing) | Err(_) => {
+            crate::ms_migd::moved(&key).map_or(Found::Nothing, Found::Moved)
+        }
         Ok(f) => f,
     }
 }
@@ -252,7 +254,8 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
             }
         }
         Found::Moved(m) => {
-            if let Route::Reply(h) = route::route::<KVec<u8>>(now, &seg, src, here, Target::Moved(m))
+            if let Route::Reply(h) =
+                route::route::<KVec<u8>>(now, &seg, src, here, Target::Moved(m))
             {
                 reply(&h, src, out);
             }
@@ -326,7 +329,8 @@ fn conn_request(l: &Arc<MsSock>, syn: &Segment<'_>, src: Source, out: &mut Outbo
         if t.socks.get(&key).is_some() {
             return Ok(false);
         }
-        t.socks.try_create_and_insert(key, child.clone(), GFP_KERNEL)?;
+        t.socks
+            .try_create_and_insert(key, child.clone(), GFP_KERNEL)?;
         Ok(true)
     });
     if !matches!(inserted, Ok(true)) {
@@ -334,7 +338,9 @@ fn conn_request(l: &Arc<MsSock>, syn: &Segment<'_>, src: Source, out: &mut Outbo
     }
     let queued = {
         let mut lg = l.inner.lock();
-        lg.listening && lg.backlog.len() < crate::ms_sock::BACKLOG && lg.backlog.push(child.clone(), GFP_KERNEL).is_ok()
+        lg.listening
+            && lg.backlog.len() < crate::ms_sock::BACKLOG
+            && lg.backlog.push(child.clone(), GFP_KERNEL).is_ok()
     };
     if !queued {
         child.inner.lock().parent = None;

@@ -8,17 +8,14 @@
 //! pending child's `inner` is taken, never the other way round.
 
 use kernel::{
-    new_condvar,
-    new_mutex,
+    new_condvar, new_mutex,
     prelude::*,
     sync::{
         atomic::{
             Atomic,
             Relaxed, //
         },
-        Arc,
-        CondVar,
-        Mutex,
+        Arc, CondVar, Mutex,
     },
 };
 

@@ -160,7 +160,7 @@ fn sarg(v: c_ulong) -> i64 {
 }
 
 fn uptr(v: c_ulong) -> UserPtr {
-    UserPtr::from_addr(v as usize)
+    UserPtr::from_addr(v)
 }
 
 /// Runs one `sys_migsock()` call.
@@ -284,7 +284,7 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
         let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
         if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
             t.listeners.remove(&(lport, key.0));
-            return Err(e.into());
+            return Err(e);
         }
         Ok(())
     })?;
@@ -406,13 +406,7 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
 
 /// `ms_connect(fd, ip, lport, rport, opts)`: `ip` (network order) names a
 /// node: its home node is taken to be the server's.
-fn connect(
-    fd: i64,
-    ip: c_ulong,
-    lport: c_ulong,
-    rport: c_ulong,
-    opts: c_ulong,
-) -> Result<c_long> {
+fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) -> Result<c_long> {
     let fd = new_fd(fd)?;
     let ip = u32::try_from(ip).map_err(|_| EINVAL)?;
     let lport = u16::try_from(lport).map_err(|_| EINVAL)?;
@@ -450,10 +444,12 @@ fn connect(
         }
         if conn.local_port == 0 {
             let base = (ms_routing::new_iss() % 28232) as u16;
-            let free = EPHEMERAL.map(|p| 32768 + (p - 32768 + base) % 28232).find(|p| {
-                t.socks.get(&(*p, rport, key.0, peer)).is_none()
-                    && t.listeners.get(&(*p, key.0)).is_none()
-            });
+            let free = EPHEMERAL
+                .map(|p| 32768 + (p - 32768 + base) % 28232)
+                .find(|p| {
+                    t.socks.get(&(*p, rport, key.0, peer)).is_none()
+                        && t.listeners.get(&(*p, key.0)).is_none()
+                });
             conn.local_port = free.ok_or(EADDRNOTAVAIL)?;
         }
         let sk = (conn.local_port, rport, key.0, peer);
@@ -464,7 +460,7 @@ fn connect(
         let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
         if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
             t.socks.remove(&sk);
-            return Err(e.into());
+            return Err(e);
         }
         Ok(sk)
     })?;
@@ -526,7 +522,13 @@ fn epipe(flags: u32) -> Error {
 }
 
 /// Sends `len` bytes at `buf`; returns the count taken.
-fn send_buf(s: &MsSock, buf: UserPtr, len: usize, flags: u32, bounce: &mut KVec<u8>) -> Result<usize> {
+fn send_buf(
+    s: &MsSock,
+    buf: UserPtr,
+    len: usize,
+    flags: u32,
+    bounce: &mut KVec<u8>,
+) -> Result<usize> {
     let mut reader = UserSlice::new(buf, len).reader();
     let mut sent = 0usize;
     while sent < len {
@@ -556,7 +558,11 @@ fn send_buf(s: &MsSock, buf: UserPtr, len: usize, flags: u32, bounce: &mut KVec<
                     }
                 }
                 Err(Errno::Pipe) => {
-                    return if sent > 0 { Ok(sent) } else { Err(epipe(flags)) };
+                    return if sent > 0 {
+                        Ok(sent)
+                    } else {
+                        Err(epipe(flags))
+                    };
                 }
                 Err(e) => return if sent > 0 { Ok(sent) } else { Err(errno(e)) },
             }
@@ -571,8 +577,10 @@ fn bounce_for(len: usize) -> Result<KVec<u8>> {
 
 /// `ms_send(fd, buf, len, flags)`.
 fn send_user(s: &MsSock, buf: c_ulong, len: c_ulong, flags: c_ulong) -> Result<c_long> {
-    let flags = check_flags(flags, MSG_DONTWAIT | MSG_NOSIGNAL | bindings::MSG_MORE | bindings::MSG_EOR)?;
-    let len = usize::try_from(len).map_err(|_| EINVAL)?;
+    let flags = check_flags(
+        flags,
+        MSG_DONTWAIT | MSG_NOSIGNAL | bindings::MSG_MORE | bindings::MSG_EOR,
+    )?;
     if len > isize::MAX as usize {
         return Err(EINVAL);
     }
@@ -677,8 +685,7 @@ fn recv_buf(
 /// `ms_recv(fd, buf, buflen, flags)`.
 fn recv_user(s: &MsSock, buf: c_ulong, len: i64, flags: c_ulong) -> Result<c_long> {
     let flags = check_flags(flags, MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)?;
-    let len = i32::try_from(len).map_err(|_| EINVAL)?;
-    let len = usize::try_from(len).map_err(|_| EINVAL)?;
+    let len = usize::try_from(i32::try_from(len).map_err(|_| EINVAL)?).map_err(|_| EINVAL)?;
     if len == 0 {
         return Ok(0);
     }
@@ -689,12 +696,15 @@ fn recv_user(s: &MsSock, buf: c_ulong, len: i64, flags: c_ulong) -> Result<c_lon
 /// `ms_sendmsg` / `ms_recvmsg`: the buffers of a `struct msghdr` in turn.
 fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c_long> {
     let flags = if sending {
-        check_flags(flags, MSG_DONTWAIT | MSG_NOSIGNAL | bindings::MSG_MORE | bindings::MSG_EOR)?
+        check_flags(
+            flags,
+            MSG_DONTWAIT | MSG_NOSIGNAL | bindings::MSG_MORE | bindings::MSG_EOR,
+        )?
     } else {
         check_flags(flags, MSG_PEEK | MSG_DONTWAIT | MSG_WAITALL)?
     };
     let m = read_pod::<bindings::user_msghdr>(uptr(msg))?;
-    let n = usize::try_from(m.msg_iovlen).map_err(|_| EMSGSIZE)?;
+    let n = m.msg_iovlen;
     if n > MAX_IOV {
         return Err(EMSGSIZE);
     }
@@ -702,7 +712,9 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
     let mut total = 0usize;
     let mut bounce = bounce_for(CHUNK)?;
     for i in 0..n {
-        let at = iov_base.checked_add(i * size_of::<bindings::iovec>()).ok_or(EFAULT)?;
+        let at = iov_base
+            .checked_add(i * size_of::<bindings::iovec>())
+            .ok_or(EFAULT)?;
         let v = read_pod::<bindings::iovec>(UserPtr::from_addr(at))?;
         let len = v.iov_len;
         if len > isize::MAX as usize || total.checked_add(len).is_none() {
@@ -731,7 +743,7 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
     if !sending {
         // msg_flags: nothing to report (no truncation, no control data).
         let off = core::mem::offset_of!(bindings::user_msghdr, msg_flags);
-        let mut w = UserSlice::new(UserPtr::from_addr(msg as usize + off), 4).writer();
+        let mut w = UserSlice::new(UserPtr::from_addr(msg + off), 4).writer();
         w.write(&0u32)?;
     }
     Ok(total as c_long)
@@ -773,7 +785,10 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
         drop(g);
         s.wait.notify_all();
         let _ = ms_data::with_tables(|t| {
-            if t.listeners.get(&(port, hnode)).is_some_and(|x| Arc::ptr_eq(x, s)) {
+            if t.listeners
+                .get(&(port, hnode))
+                .is_some_and(|x| Arc::ptr_eq(x, s))
+            {
                 t.listeners.remove(&(port, hnode));
             }
             Ok(())
@@ -857,7 +872,9 @@ fn setsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
             if optlen < 8 {
                 return Err(EINVAL);
             }
-            let l = UserSlice::new(uptr(optval), 8).reader().read::<[i32; 2]>()?;
+            let l = UserSlice::new(uptr(optval), 8)
+                .reader()
+                .read::<[i32; 2]>()?;
             o.linger_s = if l[0] != 0 { l[1].max(0) } else { -1 };
         }
         (SOL_SOCKET, SO_RCVLOWAT) => {
@@ -871,14 +888,18 @@ fn setsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
             if optlen < 16 {
                 return Err(EINVAL);
             }
-            let tv = UserSlice::new(uptr(optval), 16).reader().read::<[i64; 2]>()?;
+            let tv = UserSlice::new(uptr(optval), 16)
+                .reader()
+                .read::<[i64; 2]>()?;
             if !(0..1_000_000).contains(&tv[1]) {
                 return Err(EDOM);
             }
             let ms = if tv[0] < 0 {
                 0
             } else {
-                tv[0].saturating_mul(1000).saturating_add((tv[1] + 999) / 1000)
+                tv[0]
+                    .saturating_mul(1000)
+                    .saturating_add((tv[1] + 999) / 1000)
             };
             o.rcvtimeo_ms = u32::try_from(ms).unwrap_or(u32::MAX);
         }
