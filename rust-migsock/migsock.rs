@@ -22,7 +22,6 @@ mod ms_data;
 mod ms_input;
 mod ms_layout;
 mod ms_lock;
-mod ms_migd;
 mod ms_routing;
 mod ms_sock;
 mod ms_systest;
@@ -35,7 +34,6 @@ const __LOG_PREFIX: &[u8] = b"migsock\0";
 #[no_mangle]
 pub extern "C" fn rust_migsock_init() -> c_int {
     let up = ms_data::init()
-        .and_then(|()| ms_migd::init())
         .and_then(|()| ms_input::start())
         .and_then(|()| ms_routing::start());
     match up {
@@ -69,8 +67,8 @@ pub unsafe extern "C" fn rust_migsock_exit(tsk: *mut bindings::task_struct) {
     // `Task` is a transparent wrapper around `task_struct`.
     let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
     // ms_exit(): the process's sockets close as if it called ms_close().
-    if let Some(socks) = ms_data::take_task(ms_data::key_of(task)) {
-        for (_, s) in socks.iter() {
+    if let Some(t) = ms_data::take_task(ms_data::key_of(task)) {
+        for s in t.fds.values() {
             let _own = s.reclock.lock();
             ms_systest::release(s, false);
         }

@@ -139,45 +139,29 @@ pub(crate) fn register(t: &mut Tables, key: TaskKey, cnode: u16) -> Result {
     Ok(())
 }
 
-/// Removes a process's entry and hands back its sockets.
-pub(crate) fn take_task(key: TaskKey) -> Option<KVec<(i32, Arc<MsSock>)>> {
+/// Removes a process's entry; its sockets come with it.
+pub(crate) fn take_task(key: TaskKey) -> Option<MsTask> {
     if NR_TASKS.load(Relaxed) == 0 {
         return None;
     }
     let task = with_tables(|t| Ok(t.tasks.remove(&key))).ok().flatten()?;
     NR_TASKS.fetch_sub(1, Relaxed);
-    let mut out = KVec::new();
-    for (fd, s) in task.fds.iter() {
-        // On allocation failure the socket is still closed by its last
-        // reference going; only the orderly FIN is lost.
-        let _ = out.push((*fd, s.clone()), GFP_KERNEL);
-    }
-    Some(out)
+    Some(task)
 }
 
 /// The socket `fd` of the calling process (thesis `ms_find_sock()`).
 ///
-/// A process that is not on its home node may be finding sockets that are
-/// still migrating in: then it waits up to 500 ms for them.
+/// The thesis waits up to 500 ms here for sockets still migrating in;
+/// sockets do not migrate yet, so a missing one is `EBADF` at once.
 pub(crate) fn find_sock(fd: i64) -> Result<Arc<MsSock>> {
     let fd = i32::try_from(fd).map_err(|_| EBADF)?;
     let key = current_key();
-    let here = this_node();
-    for _ in 0..25 {
-        let found = with_tables(|t| {
-            Ok(t.tasks
-                .get(&key)
-                .and_then(|task| task.fds.get(&fd).cloned()))
-        })?;
-        if let Some(s) = found {
-            return Ok(s);
-        }
-        if key.0 == here || !crate::ms_migd::arriving(key) {
-            break;
-        }
-        kernel::time::delay::fsleep(kernel::time::Delta::from_millis(20));
-    }
-    Err(EBADF)
+    with_tables(|t| {
+        t.tasks
+            .get(&key)
+            .and_then(|task| task.fds.get(&fd).cloned())
+            .ok_or(EBADF)
+    })
 }
 
 /// Removes `s` from the socket table if it is there.

@@ -199,11 +199,9 @@ fn input(addr: u32, data: &[u8], truncated: bool, held: &mut Option<Held>) {
 /// `data` must be the daemon's bound UDP socket, never released.
 unsafe extern "C" fn rx_thread(data: *mut c_void) -> c_int {
     let sock = data.cast::<bindings::socket>();
-    let mut buf = match KVec::<u8>::with_capacity(MAX_DATAGRAM, GFP_KERNEL) {
-        Ok(b) => b,
-        Err(_) => return -(bindings::ENOMEM as c_int),
+    let Ok(mut buf) = KVec::<u8>::zeroed(MAX_DATAGRAM, GFP_KERNEL) else {
+        return -(bindings::ENOMEM as c_int);
     };
-    buf.resize(MAX_DATAGRAM, 0, GFP_KERNEL).ok();
     let mut held = None;
     loop {
         let mut from = bindings::sockaddr_in::default();
@@ -322,7 +320,6 @@ pub(crate) fn show_stats(m: &SeqFile) {
         r.send_errors.load(Relaxed),
         crate::ms_sock::LIVE.load(Relaxed)
     );
-    crate::ms_migd::show_stats(m);
 }
 
 /// The read-only IP options of table A.2, for the node's UDP socket.

@@ -3,12 +3,13 @@
 //! The recursive socket lock (thesis section 4.2, figure 4.4).
 //!
 //! The thesis's socket lock lets the task that holds it take it again and
-//! puts everyone else to sleep.  A Rust guard that handed out `&mut` could
-//! not be re-entered soundly, so [`RecLock`] guards no data: it only says
-//! who owns the socket (a system call of the owning process, or migration
-//! running in that process's context).  The socket's fields live behind
-//! their own short, non-recursive `Mutex` that is never held across a
-//! re-entry.
+//! puts everyone else to sleep; a task sleeping on the socket (for data,
+//! room, a connection) gives it up first and takes it back on waking.  A
+//! Rust guard that handed out `&mut` could not be re-entered soundly, so
+//! [`RecLock`] guards no data: it only says which task operates on the
+//! socket (a system call of the owning process, its exit, migration in its
+//! context).  The socket's fields live behind their own short,
+//! non-recursive `Mutex`, never held across a re-entry.
 
 use kernel::{
     new_condvar, new_mutex,
@@ -36,10 +37,15 @@ pub(crate) struct RecLock {
     released: CondVar,
 }
 
-/// Proof of holding a [`RecLock`]; dropping it releases one level.
+/// Proof of holding a [`RecLock`]; dropping it releases one level.  Not
+/// `Send`: the level belongs to the task that took it.
 pub(crate) struct RecGuard<'a> {
     lock: &'a RecLock,
+    _not_send: core::marker::PhantomData<*mut ()>,
 }
+
+/// How deep the current task held a lock it gave up to sleep.
+pub(crate) struct Suspended(u32);
 
 impl RecLock {
     /// An unlocked lock.
@@ -53,14 +59,44 @@ impl RecLock {
     /// Takes the lock: at once if free or already ours, else sleeps
     /// (uninterruptibly: holders only keep it for the length of a call).
     pub(crate) fn lock(&self) -> RecGuard<'_> {
+        self.take(1);
+        RecGuard {
+            lock: self,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    /// Waits until the lock is free or ours and adds `depth` levels.
+    fn take(&self, depth: u32) {
         let me = Task::current_raw() as usize;
         let mut g = self.owner.lock();
         while g.task != 0 && g.task != me {
             self.released.wait(&mut g);
         }
         g.task = me;
-        g.depth = g.depth.saturating_add(1);
-        RecGuard { lock: self }
+        g.depth = g.depth.saturating_add(depth);
+    }
+
+    /// Gives up every level the current task holds, before it sleeps on the
+    /// socket; [`RecLock::resume`] takes them back.
+    pub(crate) fn suspend(&self) -> Suspended {
+        let mut g = self.owner.lock();
+        if g.task != Task::current_raw() as usize {
+            return Suspended(0);
+        }
+        let depth = core::mem::replace(&mut g.depth, 0);
+        g.task = 0;
+        drop(g);
+        self.released.notify_all();
+        Suspended(depth)
+    }
+
+    /// Takes back what [`RecLock::suspend`] gave up.  Call with no other
+    /// lock of the socket held.
+    pub(crate) fn resume(&self, s: Suspended) {
+        if s.0 != 0 {
+            self.take(s.0);
+        }
     }
 }
 

@@ -119,9 +119,14 @@ impl Outbox {
         }
     }
 
+    /// Are same-node segments waiting?
+    pub(crate) fn has_local(&self) -> bool {
+        !self.local.is_empty()
+    }
+
     /// Delivers the queued same-node segments (and whatever they cause).
     /// Call with no socket lock held.
-    pub(crate) fn run(mut self) {
+    pub(crate) fn run(&mut self) {
         let src = Source {
             node: this_node(),
             addr: 0,
@@ -132,8 +137,10 @@ impl Outbox {
             let Ok(seg) = self.local.remove(0) else {
                 break;
             };
-            deliver(src, &seg, false, &mut self);
+            deliver(src, &seg, false, self);
         }
+        // Past the bound, what is left is lost like dropped datagrams.
+        self.local.clear();
     }
 }
 
@@ -167,7 +174,6 @@ fn reply(h: &Header, src: Source, out: &mut Outbox) {
 enum Found {
     Sock(Arc<MsSock>),
     Listener(Arc<MsSock>),
-    Moved(route::Moved),
     Nothing,
 }
 
@@ -182,12 +188,7 @@ fn lookup(h: &Header) -> Found {
         }
         Ok(Found::Nothing)
     });
-    match found {
-        Ok(Found::Nothing) | Err(_) => {
-            crate::ms_migd::moved(&key).map_or(Found::Nothing, Found::Moved)
-        }
-        Ok(f) => f,
-    }
+    found.unwrap_or(Found::Nothing)
 }
 
 /// Wakes whoever waits on `s` (and its listener) after `ev`.
@@ -228,9 +229,6 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
             } else {
                 flush(&mut g, out);
             }
-            if ev.has(Events::MIG_ACKED) {
-                crate::ms_migd::mig_acked(&g);
-            }
             let closed = g.eng.state() == State::Closed;
             let parent = g.parent.clone();
             drop(g);
@@ -242,7 +240,7 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
         Found::Listener(l) => {
             let g = l.inner.lock();
             let view = ListenerView {
-                cnode: crate::ms_migd::listener_node(&g, here),
+                cnode: g.eng.conn.local_cnode,
                 epoch: 0,
                 backlog_full: g.backlog.len() >= crate::ms_sock::BACKLOG,
             };
@@ -251,13 +249,6 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
                 Route::ConnRequest => conn_request(&l, &seg, src, out),
                 Route::Reply(h) => reply(&h, src, out),
                 _ => {}
-            }
-        }
-        Found::Moved(m) => {
-            if let Route::Reply(h) =
-                route::route::<KVec<u8>>(now, &seg, src, here, Target::Moved(m))
-            {
-                reply(&h, src, out);
             }
         }
         Found::Nothing => {
@@ -369,9 +360,6 @@ fn tick_all() {
             orphan_timeouts(&mut g, now, &mut ev);
         }
         flush(&mut g, &mut out);
-        if ev.has(Events::MIG_ACKED) {
-            crate::ms_migd::mig_acked(&g);
-        }
         let closed = g.eng.state() == State::Closed;
         let parent = g.parent.clone();
         drop(g);

@@ -181,7 +181,7 @@ pub(crate) fn dispatch(call: c_int, args: UserPtr) -> Result<c_long> {
                 Call::Recv => recv_user(&s, a[1], sarg(a[2]), a[3]),
                 Call::RecvMsg => msg_call(&s, a[1], a[2], false),
                 Call::Shutdown => shutdown(&s, sarg(a[1])),
-                Call::Close => close(&s, sarg(a[0])),
+                Call::Close => close(sarg(a[0])),
                 Call::SetSockOpt => setsockopt(&s, sarg(a[1]), sarg(a[2]), a[3], sarg(a[4])),
                 Call::GetSockOpt => getsockopt(&s, sarg(a[1]), sarg(a[2]), a[3], sarg(a[4])),
                 Call::Init | Call::Listen | Call::Connect => Err(EINVAL),
@@ -288,23 +288,41 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
         }
         Ok(())
     })?;
-    crate::ms_migd::listen_opened(key, lport);
     Ok(0)
 }
 
-/// Waits on `s`, up to `ms` milliseconds (0: no limit).  `Ok(false)` on
-/// timeout, `EINTR` on a signal.
-fn wait(s: &MsSock, g: &mut MutexGuard<'_, SockInner>, ms: u32) -> Result<bool> {
+/// How a wait on a socket ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Woke {
+    Event,
+    Timeout,
+    Signal,
+}
+
+/// Sleeps on `s` until something happens to it, up to `ms` milliseconds (0:
+/// no limit), giving up the socket lock meanwhile (thesis: the owner sleeps
+/// on the socket's wait queue, not on its lock).  Returns the socket's
+/// fields locked again.
+fn wait<'a>(
+    s: &'a MsSock,
+    mut g: MutexGuard<'a, SockInner>,
+    ms: u32,
+) -> (Woke, MutexGuard<'a, SockInner>) {
     let j = if ms == 0 {
         c_ulong::MAX
     } else {
         msecs_to_jiffies(ms)
     };
-    match s.wait.wait_interruptible_timeout(g, j) {
-        CondVarTimeoutResult::Signal { .. } => Err(EINTR),
-        CondVarTimeoutResult::Timeout => Ok(false),
-        CondVarTimeoutResult::Woken { .. } => Ok(true),
-    }
+    let held = s.reclock.suspend();
+    let woke = match s.wait.wait_interruptible_timeout(&mut g, j) {
+        CondVarTimeoutResult::Signal { .. } => Woke::Signal,
+        CondVarTimeoutResult::Timeout => Woke::Timeout,
+        CondVarTimeoutResult::Woken { .. } => Woke::Event,
+    };
+    // The socket lock comes before the fields' mutex.
+    drop(g);
+    s.reclock.resume(held);
+    (woke, s.inner.lock())
 }
 
 fn nonblocking(g: &SockInner, flags: u32) -> bool {
@@ -357,8 +375,12 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
             return Err(EAGAIN);
         }
         let timeo = g.eng.opts.rcvtimeo_ms;
-        if !wait(l, &mut g, timeo)? {
-            return Err(EAGAIN);
+        let (woke, g2) = wait(l, g, timeo);
+        g = g2;
+        match woke {
+            Woke::Event => {}
+            Woke::Timeout => return Err(EAGAIN),
+            Woke::Signal => return Err(EINTR),
         }
     };
     let (rport, rnode) = {
@@ -471,7 +493,12 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
     g.eng.opts = opts;
     g.eng.fd = fd;
     g.eng.pid = key.1;
-    g.eng.connect(conn, ms_routing::new_iss()).map_err(errno)?;
+    if let Err(e) = g.eng.connect(conn, ms_routing::new_iss()) {
+        drop(g);
+        forget_fd(key, fd);
+        ms_data::unhash(&s);
+        return Err(errno(e));
+    }
     flush(&mut g, &mut out);
     drop(g);
     out.run();
@@ -491,7 +518,11 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
             }
             _ => return Ok(0),
         }
-        wait(&s, &mut g, 0)?;
+        let (woke, g2) = wait(&s, g, 0);
+        g = g2;
+        if woke == Woke::Signal {
+            return Err(EINTR);
+        }
     }
 }
 
@@ -521,6 +552,16 @@ fn epipe(flags: u32) -> Error {
     EPIPE
 }
 
+/// A call that moved `done` bytes before failing with `e` reports the
+/// bytes (as `send(2)`/`recv(2)` do), so none go unaccounted.
+fn partial(done: usize, e: Error) -> Result<usize> {
+    if done > 0 {
+        Ok(done)
+    } else {
+        Err(e)
+    }
+}
+
 /// Sends `len` bytes at `buf`; returns the count taken.
 fn send_buf(
     s: &MsSock,
@@ -533,11 +574,12 @@ fn send_buf(
     let mut sent = 0usize;
     while sent < len {
         let n = (len - sent).min(bounce.len());
-        reader.read_slice(&mut bounce[..n])?;
+        if let Err(e) = reader.read_slice(&mut bounce[..n]) {
+            return partial(sent, e);
+        }
         let mut off = 0usize;
+        let mut g = s.inner.lock();
         while off < n {
-            let mut out = Outbox::new();
-            let mut g = s.inner.lock();
             if g.listening {
                 return Err(ENOTCONN);
             }
@@ -545,26 +587,29 @@ fn send_buf(
                 Ok(k) => {
                     off += k;
                     sent += k;
+                    let mut out = Outbox::new();
                     flush(&mut g, &mut out);
                     drop(g);
                     out.run();
+                    g = s.inner.lock();
                 }
                 Err(Errno::Again) => {
                     if nonblocking(&g, flags) {
-                        return if sent > 0 { Ok(sent) } else { Err(EAGAIN) };
+                        return partial(sent, EAGAIN);
                     }
-                    if let Err(e) = wait(s, &mut g, 0) {
-                        return if sent > 0 { Ok(sent) } else { Err(e) };
+                    let (woke, g2) = wait(s, g, 0);
+                    g = g2;
+                    if woke == Woke::Signal {
+                        return partial(sent, EINTR);
                     }
                 }
                 Err(Errno::Pipe) => {
-                    return if sent > 0 {
-                        Ok(sent)
-                    } else {
-                        Err(epipe(flags))
-                    };
+                    if sent > 0 {
+                        return Ok(sent);
+                    }
+                    return Err(epipe(flags));
                 }
-                Err(e) => return if sent > 0 { Ok(sent) } else { Err(errno(e)) },
+                Err(e) => return partial(sent, errno(e)),
             }
         }
     }
@@ -627,8 +672,17 @@ fn recv_buf(
         // MSG_WAITALL takes what is there (freeing window) and waits on.
         if avail > 0 && (waitall || avail >= min - got || g.eng.state().peer_fin()) {
             let n = avail.min(len - got).min(bounce.len());
-            let k = g.eng.recv(&mut bounce[..n], true).map_err(errno)?;
-            writer.write_slice(&bounce[..k])?;
+            let k = match g.eng.recv(&mut bounce[..n], true) {
+                Ok(k) => k,
+                Err(e) => return partial(got, errno(e)),
+            };
+            // Copied out before it is taken off the queue: a bad buffer
+            // loses nothing.
+            if let Err(e) = writer.write_slice(&bounce[..k]) {
+                drop(g);
+                out.run();
+                return partial(got, e);
+            }
             if !peek {
                 let _ = g.eng.recv(&mut bounce[..k], false);
                 // A held-back ACK waits for the process's reply data.
@@ -647,33 +701,39 @@ fn recv_buf(
                 Ok(_) => break, // end of stream
                 Err(Errno::Again) => {}
                 Err(e) => {
-                    if got > 0 {
-                        break;
-                    }
-                    return Err(errno(e));
+                    drop(g);
+                    out.run();
+                    return partial(got, errno(e));
                 }
             }
         }
         if !may_wait {
-            if got > 0 {
-                break;
-            }
-            return Err(EAGAIN);
+            drop(g);
+            out.run();
+            return partial(got, EAGAIN);
+        }
+        if out.has_local() {
+            // A window update for a peer on this node must go before we
+            // sleep: that peer may be what we wait for.
+            drop(g);
+            out.run();
+            g = s.inner.lock();
+            continue;
         }
         let timeo = g.eng.opts.rcvtimeo_ms;
-        match wait(s, &mut g, timeo) {
-            Ok(true) => {}
-            Ok(false) => {
-                if got > 0 {
-                    break;
-                }
-                return Err(EAGAIN);
+        let (woke, g2) = wait(s, g, timeo);
+        g = g2;
+        match woke {
+            Woke::Event => {}
+            Woke::Timeout => {
+                drop(g);
+                out.run();
+                return partial(got, EAGAIN);
             }
-            Err(e) => {
-                if got > 0 {
-                    break;
-                }
-                return Err(e);
+            Woke::Signal => {
+                drop(g);
+                out.run();
+                return partial(got, EINTR);
             }
         }
     }
@@ -709,6 +769,13 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
         return Err(EMSGSIZE);
     }
     let iov_base = m.msg_iov as usize;
+    if !sending {
+        // msg_flags: nothing to report (no truncation, no control data).
+        // Written before any data is taken, so a bad msghdr loses none.
+        let off = core::mem::offset_of!(bindings::user_msghdr, msg_flags);
+        let mut w = UserSlice::new(UserPtr::from_addr(msg + off), 4).writer();
+        w.write(&0u32)?;
+    }
     let mut total = 0usize;
     let mut bounce = bounce_for(CHUNK)?;
     for i in 0..n {
@@ -739,12 +806,6 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
             Err(e) if total == 0 => return Err(e),
             Err(_) => break,
         }
-    }
-    if !sending {
-        // msg_flags: nothing to report (no truncation, no control data).
-        let off = core::mem::offset_of!(bindings::user_msghdr, msg_flags);
-        let mut w = UserSlice::new(UserPtr::from_addr(msg + off), 4).writer();
-        w.write(&0u32)?;
     }
     Ok(total as c_long)
 }
@@ -793,7 +854,6 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
             }
             Ok(())
         });
-        crate::ms_migd::listen_closed((hnode, s.inner.lock().eng.pid), port);
         for c in backlog.iter() {
             let mut cg = c.inner.lock();
             cg.parent = None;
@@ -834,7 +894,9 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
                 break;
             }
             let left = u32::try_from(deadline - now).unwrap_or(u32::MAX);
-            if !matches!(wait(s, &mut g, left), Ok(true)) {
+            let (woke, g2) = wait(s, g, left);
+            g = g2;
+            if woke != Woke::Event {
                 break;
             }
         }
@@ -842,12 +904,10 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
 }
 
 /// `ms_close(fd)`.
-fn close(s: &Arc<MsSock>, fd: i64) -> Result<c_long> {
-    let key = ms_data::current_key();
+fn close(fd: i64) -> Result<c_long> {
     let fd = i32::try_from(fd).map_err(|_| EBADF)?;
-    let gone = forget_fd(key, fd).ok_or(EBADF)?;
+    let gone = forget_fd(ms_data::current_key(), fd).ok_or(EBADF)?;
     release(&gone, true);
-    let _ = s;
     Ok(0)
 }
 
@@ -920,10 +980,7 @@ fn setsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
             s.wait.notify_all();
             return Ok(0);
         }
-        // Read-only options of table A.2.
-        (SOL_SOCKET, SO_ERROR) | (SOL_IP, IP_TTL | IP_RECVERR | IP_MTU_DISCOVER | IP_MTU) => {
-            return Err(ENOPROTOOPT)
-        }
+        // Includes the read-only options of table A.2 (SO_ERROR, IP_*).
         _ => return Err(ENOPROTOOPT),
     }
     Ok(0)
@@ -936,11 +993,17 @@ fn getsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
         return Err(EINVAL);
     }
     let file = i64::from(bindings::SOL_FILE);
-    let mut g = s.inner.lock();
     let mut buf = [0u8; 16];
+    let ip_opt = |node| crate::ms_input::udp_ipopt(name as c_int, node);
+    if let (SOL_IP, IP_TTL | IP_RECVERR | IP_MTU_DISCOVER | IP_MTU) = (level, name) {
+        let node = s.inner.lock().eng.conn.rem_cnode;
+        buf[..4].copy_from_slice(&ip_opt(node)?.to_ne_bytes());
+        return write_opt(optval, optlen, &buf[..4]);
+    }
+    let mut g = s.inner.lock();
     let len: usize = match (level, name) {
         (SOL_SOCKET, SO_ERROR) => {
-            let e = g.eng.take_error().map_or(0, |e| e.to_errno());
+            let e = g.eng.error().map_or(0, |e| e.to_errno());
             buf[..4].copy_from_slice(&e.to_ne_bytes());
             4
         }
@@ -965,26 +1028,27 @@ fn getsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
             buf[..4].copy_from_slice(&g.eng.opts.linger2_s.to_ne_bytes());
             4
         }
-        (SOL_IP, IP_TTL | IP_RECVERR | IP_MTU_DISCOVER | IP_MTU) => {
-            let node = g.eng.conn.rem_cnode;
-            drop(g);
-            let v = crate::ms_input::udp_ipopt(name as c_int, node)?;
-            g = s.inner.lock();
-            buf[..4].copy_from_slice(&v.to_ne_bytes());
-            4
-        }
         (l, n) if l == file && n == i64::from(bindings::FILE_FLAGS) => {
             buf[..4].copy_from_slice(&g.eng.opts.file_flags.to_ne_bytes());
             4
         }
         _ => return Err(ENOPROTOOPT),
     };
-    drop(g);
-    if (optlen as u64) < len as u64 {
+    let r = write_opt(optval, optlen, &buf[..len])?;
+    if (level, name) == (SOL_SOCKET, SO_ERROR) {
+        // Cleared only once the caller has it.
+        g.eng.take_error();
+    }
+    Ok(r)
+}
+
+/// Copies an option value out; `optlen` must hold it.
+fn write_opt(optval: c_ulong, optlen: i64, v: &[u8]) -> Result<c_long> {
+    if (optlen as u64) < v.len() as u64 {
         return Err(EINVAL);
     }
-    UserSlice::new(uptr(optval), len)
+    UserSlice::new(uptr(optval), v.len())
         .writer()
-        .write_slice(&buf[..len])?;
-    Ok(len as c_long)
+        .write_slice(v)?;
+    Ok(v.len() as c_long)
 }
