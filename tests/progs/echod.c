@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "prog_util.h"
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: echod [-p PORT] [-t SECONDS] [-n CONNECTIONS]\n");
@@ -29,29 +31,11 @@ static void usage(void)
 
 static int parse_int(const char *s, int min, int max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
+	if (parse_num(s, min, max, &v))
 		usage();
 	return (int)v;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
 }
 
 static int serve(int c)

@@ -34,6 +34,8 @@
 
 #include "mosctl.h"
 
+#include "prog_util.h"
+
 #define MAX_HOPS 1024
 
 static int hops[MAX_HOPS], nhops;
@@ -47,12 +49,9 @@ static void usage(void)
 
 static long parse_long(const char *s, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
+	if (parse_num(s, min, max, &v))
 		usage();
 	return v;
 }
@@ -81,21 +80,6 @@ static void fill(unsigned char *p, size_t len, uint64_t *s)
 		*s = x;
 		p[i] = (unsigned char)(x >> 24);
 	}
-}
-
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
 }
 
 static ssize_t read_full(int fd, unsigned char *p, size_t len)

@@ -63,6 +63,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prog_util.h"
+
 #define MAX_HOPS	4096
 #define FILE_SIZE	65536
 #define PIPE_MSG	64
@@ -909,12 +911,9 @@ static void usage(void)
 
 static int parse_int(const char *s, int min, int max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
+	if (parse_num(s, min, max, &v))
 		usage();
 	return (int)v;
 }

@@ -27,24 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "prog_util.h"
+
 #define MAX_CMD (64 * 1024)
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
 
 /* An 'X' frame carries the status in its length field and no data. */
 static int send_frame(int fd, char type, const void *data, uint32_t len)
