@@ -103,3 +103,15 @@ hop_list() {	# hop_list COUNT A B: A,B,A,B,... COUNT entries
 mem_available() {	# mem_available NODE: MemAvailable in KiB
 	on "$1" "awk '/^MemAvailable:/ { print \$2 }' /proc/meminfo"
 }
+
+# no_kernel_problem [REGEX]: no node's log shows a BUG, WARNING, oops,
+# panic or call trace (or a line matching REGEX).
+no_kernel_problem() {
+	local i re="BUG:|WARNING:|Oops|Kernel panic|Call Trace|RIP:${1:+|$1}"
+	for i in $(seq 1 "$NODES"); do
+		if "$top/qemu/cluster" log "$i" | grep -E "$re"; then
+			fail "node $i logged a kernel problem"
+			return 1
+		fi
+	done
+}

@@ -396,13 +396,7 @@ test_mig_tcp_echo_while_hopping() {
 # ---- last ----
 
 test_mig_zz_no_kernel_warnings() {
-	local i
-	for i in $(seq 1 "$NODES"); do
-		if "$top/qemu/cluster" log "$i" | grep -E "BUG:|WARNING:|Oops|Kernel panic|Call Trace|hpc: leak"; then
-			fail "node $i logged a kernel problem"
-			return 1
-		fi
-	done
+	no_kernel_problem "hpc: leak"
 }
 
 test_mig_remote_node_dies_deputy_exits_as_killed() {
