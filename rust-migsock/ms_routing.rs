@@ -238,7 +238,11 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
             }
         }
         Found::Listener(l) => {
-            let g = l.inner.lock();
+            let mut g = l.inner.lock();
+            // Requests that died unaccepted (reset, timed out) free their
+            // backlog slots here, not only at the next accept.
+            g.backlog
+                .retain(|c| c.inner.lock().eng.state() != State::Closed);
             let view = ListenerView {
                 cnode: g.eng.conn.local_cnode,
                 epoch: 0,
