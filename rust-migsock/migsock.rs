@@ -22,6 +22,8 @@ mod ms_data;
 mod ms_input;
 mod ms_layout;
 mod ms_lock;
+mod ms_metasock;
+mod ms_migd;
 mod ms_routing;
 mod ms_sock;
 mod ms_systest;
@@ -35,7 +37,8 @@ const __LOG_PREFIX: &[u8] = b"migsock\0";
 pub extern "C" fn rust_migsock_init() -> c_int {
     let up = ms_data::init()
         .and_then(|()| ms_input::start())
-        .and_then(|()| ms_routing::start());
+        .and_then(|()| ms_routing::start())
+        .and_then(|()| ms_migd::start());
     match up {
         Ok(()) => {
             pr_info!("ready\n");
@@ -67,12 +70,52 @@ pub unsafe extern "C" fn rust_migsock_exit(tsk: *mut bindings::task_struct) {
     // `Task` is a transparent wrapper around `task_struct`.
     let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
     // ms_exit(): the process's sockets close as if it called ms_close().
-    if let Some(t) = ms_data::take_task(ms_data::key_of(task)) {
+    let key = ms_data::key_of(task);
+    if let Some(t) = ms_data::take_task(key) {
         for s in t.fds.values() {
             let _own = s.reclock.lock();
             ms_systest::release(s, false);
         }
     }
+    // A deputy exiting at home: its process's listeners elsewhere are gone.
+    if key.0 == ms_data::this_node() {
+        ms_data::drop_redirects(key);
+    }
+}
+
+/// hpc: the current process `tsk` is about to leave for `new_node`;
+/// non-zero keeps it here.
+///
+/// # Safety
+///
+/// `tsk` must be the current task.
+#[no_mangle]
+pub unsafe extern "C" fn ms_process_migrate_outbound(
+    tsk: *mut bindings::task_struct,
+    new_node: c_int,
+) -> c_int {
+    // SAFETY: hpc passes the current task, valid for the call; `Task` is a
+    // transparent wrapper around `task_struct`.
+    let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
+    match ms_migd::outbound(task, new_node) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// hpc: `tsk` arrived from `prev_node` and is about to run.
+///
+/// # Safety
+///
+/// `tsk` must be a valid task for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn ms_process_migrate_inbound(
+    tsk: *mut bindings::task_struct,
+    _prev_node: c_int,
+) {
+    // SAFETY: as above.
+    let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
+    ms_migd::inbound(task);
 }
 
 /// Show callback of `/proc/hpc/migsock/sockets`.

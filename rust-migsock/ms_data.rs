@@ -48,11 +48,35 @@ pub(crate) struct MsTask {
     pub(crate) fds: RBTree<i32, Arc<MsSock>>,
 }
 
+/// The old copy of a socket whose process migrated away: it answers stray
+/// segments with the migration signal until MIGACKED (thesis 4.5.3).
+#[derive(Clone, Copy)]
+pub(crate) struct MovedEntry {
+    /// Where the socket went.
+    pub(crate) node: u16,
+    /// Its epoch there.
+    pub(crate) epoch: u16,
+    /// When it left (ms), to forget it if MIGACKED never comes.
+    pub(crate) since: u64,
+}
+
+/// A listener of a process of this home node that runs elsewhere: SYNs for
+/// it are redirected to `cnode` (thesis: listeners tracked at home).
+#[derive(Clone, Copy)]
+pub(crate) struct Redirect {
+    /// Node the listening process runs on.
+    pub(crate) cnode: u16,
+    /// Its pid on this (its home) node.
+    pub(crate) pid: Pid,
+}
+
 /// Everything the node knows, under one lock.
 pub(crate) struct Tables {
     pub(crate) socks: RBTree<SockKey, Arc<MsSock>>,
     pub(crate) listeners: RBTree<ListenKey, Arc<MsSock>>,
     pub(crate) tasks: RBTree<TaskKey, MsTask>,
+    pub(crate) moved: RBTree<SockKey, MovedEntry>,
+    pub(crate) redirects: RBTree<ListenKey, Redirect>,
 }
 
 /// Created at `init()`: `RBTree::new` is not `const`.
@@ -76,6 +100,8 @@ pub(crate) fn init() -> Result {
         socks: RBTree::new(),
         listeners: RBTree::new(),
         tasks: RBTree::new(),
+        moved: RBTree::new(),
+        redirects: RBTree::new(),
     });
     Ok(())
 }
@@ -151,8 +177,10 @@ pub(crate) fn take_task(key: TaskKey) -> Option<MsTask> {
 
 /// The socket `fd` of the calling process (thesis `ms_find_sock()`).
 ///
-/// The thesis waits up to 500 ms here for sockets still migrating in;
-/// sockets do not migrate yet, so a missing one is `EBADF` at once.
+/// The thesis waits up to 500 ms here for sockets still migrating in.  Here
+/// the new node's migd has hashed every socket of a process before the
+/// leaving node sends its image (MIGTOYOU is answered), so a process never
+/// runs before its sockets and a missing one is `EBADF` at once.
 pub(crate) fn find_sock(fd: i64) -> Result<Arc<MsSock>> {
     let fd = i32::try_from(fd).map_err(|_| EBADF)?;
     let key = current_key();
@@ -175,6 +203,48 @@ pub(crate) fn unhash(s: &Arc<MsSock>) {
             Ok(())
         });
     }
+}
+
+/// Adds the task entry of a migrated process, unless it is there.
+pub(crate) fn adopt_task(t: &mut Tables, key: TaskKey, task: MsTask) -> Result {
+    if t.tasks.get(&key).is_some() {
+        return Err(EEXIST);
+    }
+    t.tasks.try_create_and_insert(key, task, GFP_KERNEL)?;
+    NR_TASKS.fetch_add(1, Relaxed);
+    Ok(())
+}
+
+/// Forgets the home node's redirects of the process `key` (it exited).
+pub(crate) fn drop_redirects(key: TaskKey) {
+    let _ = with_tables(|t| {
+        let mut gone = KVec::new();
+        for (lk, r) in t.redirects.iter() {
+            if lk.1 == key.0 && r.pid == key.1 {
+                gone.push(*lk, GFP_KERNEL)?;
+            }
+        }
+        for lk in gone.iter() {
+            t.redirects.remove(lk);
+        }
+        Ok(())
+    });
+}
+
+/// Forgets old copies whose MIGACKED did not come within `max_ms`.
+pub(crate) fn expire_moved(now: u64, max_ms: u64) {
+    let _ = with_tables(|t| {
+        let mut gone = KVec::new();
+        for (k, m) in t.moved.iter() {
+            if now.saturating_sub(m.since) >= max_ms {
+                gone.push(*k, GFP_KERNEL)?;
+            }
+        }
+        for k in gone.iter() {
+            t.moved.remove(k);
+        }
+        Ok(())
+    });
 }
 
 /// Every hashed socket, for the timer.
@@ -272,4 +342,30 @@ pub(crate) fn show_sockets(m: &SeqFile) {
     for s in v.iter() {
         show_one(m, s);
     }
+    // Old copies (state MOVED, lcnode = the new node) and home redirects
+    // (state REDIRECT, lcnode = where the listener runs), same columns.
+    let _ = with_tables(|t| {
+        for (k, mv) in t.moved.iter() {
+            seq_print!(
+                m,
+                "0 MOVED {} {} {} {} {} 0 -1 -1 0 0 0 0 0\n",
+                k.0,
+                k.1,
+                k.2,
+                mv.node,
+                k.3
+            );
+        }
+        for (k, r) in t.redirects.iter() {
+            seq_print!(
+                m,
+                "0 REDIRECT {} 0 {} {} 0 0 -1 {} 0 0 0 0 0\n",
+                k.0,
+                k.1,
+                r.cnode,
+                r.pid
+            );
+        }
+        Ok(())
+    });
 }

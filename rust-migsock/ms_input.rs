@@ -309,7 +309,8 @@ pub(crate) fn show_stats(m: &SeqFile) {
     seq_print!(
         m,
         "seg_in {}\nseg_out {}\nseg_local {}\nretransmits {}\nreplies {}\n\
-         conn_requests {}\nno_socket {}\nsend_errors {}\nsockets_live {}\n",
+         conn_requests {}\nno_socket {}\nsend_errors {}\ndeparting_drops {}\n\
+         mig_signals {}\nredirects {}\nsockets_live {}\n",
         r.seg_in.load(Relaxed),
         r.seg_out.load(Relaxed),
         r.seg_local.load(Relaxed),
@@ -318,8 +319,15 @@ pub(crate) fn show_stats(m: &SeqFile) {
         r.conn_requests.load(Relaxed),
         r.no_socket.load(Relaxed),
         r.send_errors.load(Relaxed),
-        crate::ms_sock::LIVE.load(Relaxed)
+        r.departing_drops.load(Relaxed),
+        r.mig_signals.load(Relaxed),
+        r.redirects.load(Relaxed),
+        // The node's own migd listener is not a leak.
+        crate::ms_sock::LIVE
+            .load(Relaxed)
+            .saturating_sub(crate::ms_migd::permanent_socks())
     );
+    crate::ms_migd::show_stats(m);
 }
 
 /// The read-only IP options of table A.2, for the node's UDP socket.

@@ -63,6 +63,9 @@ pub(crate) struct RouteStats {
     pub(crate) conn_requests: Atomic<u64>,
     pub(crate) no_socket: Atomic<u64>,
     pub(crate) send_errors: Atomic<u64>,
+    pub(crate) departing_drops: Atomic<u64>,
+    pub(crate) mig_signals: Atomic<u64>,
+    pub(crate) redirects: Atomic<u64>,
 }
 
 pub(crate) static STATS: RouteStats = RouteStats {
@@ -74,12 +77,17 @@ pub(crate) static STATS: RouteStats = RouteStats {
     conn_requests: Atomic::new(0),
     no_socket: Atomic::new(0),
     send_errors: Atomic::new(0),
+    departing_drops: Atomic::new(0),
+    mig_signals: Atomic::new(0),
+    redirects: Atomic::new(0),
 };
 
 /// Bound on same-node segments handled in one go (each can answer).
 const MAX_LOCAL_ROUNDS: usize = 100_000;
 /// Timer thread period.
 const TICK_MS: u32 = 10;
+/// An old copy is forgotten after this if MIGACKED never comes.
+const MOVED_MAX_MS: u64 = 60_000;
 /// Orphans in FIN_WAIT_2 are dropped after this unless `TCP_LINGER2` says.
 const DEFAULT_LINGER2_MS: u64 = 60_000;
 
@@ -173,7 +181,9 @@ fn reply(h: &Header, src: Source, out: &mut Outbox) {
 /// What the tables hold for a segment.
 enum Found {
     Sock(Arc<MsSock>),
+    Moved(route::Moved),
     Listener(Arc<MsSock>),
+    Redirect(u16),
     Nothing,
 }
 
@@ -183,8 +193,18 @@ fn lookup(h: &Header) -> Found {
         if let Some(s) = t.socks.get(&key) {
             return Ok(Found::Sock(s.clone()));
         }
-        if let Some(l) = t.listeners.get(&(h.dport, h.dhnode)) {
+        if let Some(m) = t.moved.get(&key) {
+            return Ok(Found::Moved(route::Moved {
+                node: m.node,
+                epoch: m.epoch,
+            }));
+        }
+        let lk = (h.dport, h.dhnode);
+        if let Some(l) = t.listeners.get(&lk) {
             return Ok(Found::Listener(l.clone()));
+        }
+        if let Some(r) = t.redirects.get(&lk) {
+            return Ok(Found::Redirect(r.cnode));
         }
         Ok(Found::Nothing)
     });
@@ -213,6 +233,11 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
     match lookup(&seg.hdr) {
         Found::Sock(s) => {
             let mut g = s.inner.lock();
+            if g.departing {
+                // Saved for MIGTOYOU: the peer resends to the new node.
+                STATS.departing_drops.fetch_add(1, Relaxed);
+                return;
+            }
             let r = route::route(now, &seg, src, here, Target::Sock(&mut g.eng));
             let mut ev = Events::NONE;
             if let Route::Socket(o) = r {
@@ -223,6 +248,7 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
             } else if let Route::Reply(h) = r {
                 reply(&h, src, out);
             }
+            mig_acked(&mut g, ev);
             if may_delay_ack(&g, &seg, ev) {
                 // The timer (or data the process sends first) carries it.
                 g.ack_deferred = true;
@@ -243,8 +269,13 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
             // backlog slots here, not only at the next accept.
             g.backlog
                 .retain(|c| c.inner.lock().eng.state() != State::Closed);
+            // The migd's listener exists before the node has a number.
+            let cnode = match g.eng.conn.local_cnode {
+                0 => here,
+                c => c,
+            };
             let view = ListenerView {
-                cnode: g.eng.conn.local_cnode,
+                cnode,
                 epoch: 0,
                 backlog_full: g.backlog.len() >= crate::ms_sock::BACKLOG,
             };
@@ -255,12 +286,42 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
                 _ => {}
             }
         }
+        Found::Moved(m) => {
+            STATS.mig_signals.fetch_add(1, Relaxed);
+            if let Route::Reply(h) =
+                route::route::<KVec<u8>>(now, &seg, src, here, Target::Moved(m))
+            {
+                reply(&h, src, out);
+            }
+        }
+        Found::Redirect(cnode) => {
+            let view = ListenerView {
+                cnode,
+                epoch: 1,
+                backlog_full: false,
+            };
+            if let Route::Reply(h) =
+                route::route::<KVec<u8>>(now, &seg, src, here, Target::Listener(view))
+            {
+                STATS.redirects.fetch_add(1, Relaxed);
+                reply(&h, src, out);
+            }
+        }
         Found::Nothing => {
             STATS.no_socket.fetch_add(1, Relaxed);
             if let Route::Reply(h) = route::route::<KVec<u8>>(now, &seg, src, here, Target::None) {
                 reply(&h, src, out);
             }
         }
+    }
+}
+
+/// A migrated socket the peer has acknowledged: its old node may drop
+/// the old copy (MIGACKED).
+fn mig_acked(g: &mut SockInner, ev: Events) {
+    if ev.has(Events::MIG_ACKED) && g.mig_from != 0 {
+        crate::ms_migd::queue_migacked(g.mig_from, &g.eng);
+        g.mig_from = 0;
     }
 }
 
@@ -287,6 +348,16 @@ fn may_delay_ack(g: &SockInner, seg: &Segment<'_>, ev: Events) -> bool {
         && ev.0 & other.0 == 0
         && g.eng.send_queued() <= in_flight
         && g.eng.state() == State::Established
+}
+
+/// The IPv4 address of `node` (0 if unknown).
+pub(crate) fn node_addr(node: u16) -> u32 {
+    let mut ip: bindings::__be32 = 0;
+    // SAFETY: `hpc_node_to_addr` reads the node map into `ip`.
+    if unsafe { bindings::hpc_node_to_addr(node, &mut ip) } != 0 {
+        return 0;
+    }
+    ip
 }
 
 /// Random initial sequence number.
@@ -352,6 +423,9 @@ fn tick_all() {
     for s in ms_data::all_socks().iter() {
         let mut out = Outbox::new();
         let mut g = s.inner.lock();
+        if g.departing {
+            continue;
+        }
         let mut ev = Events::NONE;
         if g.eng.poll_at().is_some_and(|t| t <= now) {
             let before = g.eng.snd_nxt();
@@ -363,6 +437,7 @@ fn tick_all() {
         if g.orphan {
             orphan_timeouts(&mut g, now, &mut ev);
         }
+        mig_acked(&mut g, ev);
         flush(&mut g, &mut out);
         let closed = g.eng.state() == State::Closed;
         let parent = g.parent.clone();
@@ -397,24 +472,37 @@ fn orphan_timeouts(g: &mut SockInner, now: u64, ev: &mut Events) {
 ///
 /// Called only by `kthread`.
 unsafe extern "C" fn timer_thread(_data: *mut c_void) -> c_int {
+    let mut n = 0u32;
     loop {
         // SAFETY: sleeping in a kernel thread is allowed.
         unsafe { bindings::msleep(TICK_MS) };
         tick_all();
+        n = n.wrapping_add(1);
+        if n % 100 == 0 {
+            ms_data::expire_moved(now_ms(), MOVED_MAX_MS);
+        }
     }
 }
 
 /// Starts the timer thread.
 pub(crate) fn start() -> Result {
-    // SAFETY: `timer_thread` needs no data; the name arguments are
-    // NUL-terminated strings.
+    spawn(timer_thread, c"ms_timer")
+}
+
+/// Starts a kernel thread running `f` (which takes no data).
+pub(crate) fn spawn(
+    f: unsafe extern "C" fn(*mut c_void) -> c_int,
+    name: &'static core::ffi::CStr,
+) -> Result {
+    // SAFETY: `f` needs no data; the name arguments are NUL-terminated
+    // strings that live for ever.
     let task = unsafe {
         bindings::kthread_create_on_node(
-            Some(timer_thread),
+            Some(f),
             core::ptr::null_mut(),
             bindings::NUMA_NO_NODE,
             kernel::str::CStrExt::as_char_ptr(c"%s"),
-            kernel::str::CStrExt::as_char_ptr(c"ms_timer"),
+            kernel::str::CStrExt::as_char_ptr(name),
         )
     };
     match kernel::error::from_err_ptr(task) {

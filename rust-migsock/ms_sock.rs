@@ -64,6 +64,12 @@ pub(crate) struct SockInner {
     pub(crate) ack_deferred: bool,
     /// Scratch buffer for one outgoing segment.
     pub(crate) txbuf: KVec<u8>,
+    /// Its process is migrating away: it was saved for MIGTOYOU and must
+    /// not take segments (the peer resends them to the new node).
+    pub(crate) departing: bool,
+    /// Arrived by migration from this node, which keeps the old copy until
+    /// it gets MIGACKED (0: nothing to acknowledge).
+    pub(crate) mig_from: u16,
 }
 
 /// A migratable socket.
@@ -116,6 +122,8 @@ impl MsSock {
             fw2_since: None,
             ack_deferred: false,
             txbuf: KVec::zeroed(if listening { 0 } else { TXBUF }, GFP_KERNEL)?,
+            departing: false,
+            mig_from: 0,
         };
         let s = Arc::pin_init(
             try_pin_init!(Self {

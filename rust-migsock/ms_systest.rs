@@ -36,6 +36,7 @@ use crate::ms_data::{
     this_node,
     MAX_FD, //
 };
+use crate::ms_migd;
 use crate::ms_routing::{
     self,
     flush,
@@ -54,6 +55,7 @@ use crate::mtcp::{
         MTIO_RD,
         MTIO_WR, //
     },
+    metasock::MsgType,
     Errno,
 };
 
@@ -276,7 +278,9 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
         if task.fds.get(&fd).is_some() {
             return Err(EBADF);
         }
-        if t.listeners.get(&(lport, key.0)).is_some() {
+        // A listener of this home node, here or (redirect) elsewhere.
+        if t.listeners.get(&(lport, key.0)).is_some() || t.redirects.get(&(lport, key.0)).is_some()
+        {
             return Err(EINVAL);
         }
         t.listeners
@@ -288,6 +292,11 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
         }
         Ok(())
     })?;
+    if key.0 != here {
+        // Away from home: the home node redirects connections here.
+        let m = ms_migd::listen_msg(&s.inner.lock(), here);
+        ms_migd::queue_listen(MsgType::OpenListen, key.0, &m);
+    }
     Ok(0)
 }
 
@@ -327,16 +336,6 @@ fn wait<'a>(
 
 fn nonblocking(g: &SockInner, flags: u32) -> bool {
     flags & MSG_DONTWAIT != 0 || g.eng.opts.file_flags & O_NONBLOCK != 0
-}
-
-/// The IPv4 address of `node` (0 if unknown).
-fn node_addr(node: u16) -> u32 {
-    let mut ip: bindings::__be32 = 0;
-    // SAFETY: `hpc_node_to_addr` reads the node map into `ip`.
-    if unsafe { bindings::hpc_node_to_addr(node, &mut ip) } != 0 {
-        return 0;
-    }
-    ip
 }
 
 /// `ms_accept(fd, fd_new, addr)`.
@@ -392,7 +391,7 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
         let mut sin = [0u8; 16];
         sin[..2].copy_from_slice(&(bindings::AF_INET as u16).to_ne_bytes());
         sin[2..4].copy_from_slice(&rport.to_be_bytes());
-        sin[4..8].copy_from_slice(&node_addr(rnode).to_ne_bytes());
+        sin[4..8].copy_from_slice(&ms_routing::node_addr(rnode).to_ne_bytes());
         let mut w = UserSlice::new(uptr(addr), sin.len()).writer();
         if let Err(e) = w.write_slice(&sin) {
             // Not lost: the next accept takes it.
@@ -457,7 +456,7 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
         local_cnode: here,
         rem_hnode: peer,
         rem_cnode: peer,
-        rem_cip: node_addr(peer),
+        rem_cip: ms_routing::node_addr(peer),
     };
     let sk = ms_data::with_tables(|t| {
         let task = t.tasks.get(&key).ok_or(EBADF)?;
@@ -843,6 +842,11 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
         g.listening = false;
         let backlog = core::mem::take(&mut g.backlog);
         let (port, hnode) = (g.eng.conn.local_port, g.eng.conn.local_hnode);
+        let here = this_node();
+        if hnode != here && hnode != 0 {
+            let m = ms_migd::listen_msg(&g, here);
+            ms_migd::queue_listen(MsgType::CloseListen, hnode, &m);
+        }
         drop(g);
         s.wait.notify_all();
         let _ = ms_data::with_tables(|t| {
