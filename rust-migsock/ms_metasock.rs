@@ -224,8 +224,9 @@ pub(crate) fn abort(s: &Arc<MsSock>) {
     ms_data::unhash(s);
 }
 
-/// Sends `msg` to `node`'s migd and returns once it has been handled there.
-pub(crate) fn exchange(node: u16, msg: &[u8], deadline: u64) -> Result {
+/// Sends `msg` to `node`'s migd and returns once it has been handled
+/// there: the outer error is the transport's, the inner one the answer.
+pub(crate) fn exchange(node: u16, msg: &[u8], deadline: u64) -> Result<Result> {
     let s = connect(node, deadline)?;
     let mut status = [0u8; 4];
     let r = send_all(&s, msg, deadline).and_then(|()| recv_exact(&s, &mut status, deadline));
@@ -234,11 +235,11 @@ pub(crate) fn exchange(node: u16, msg: &[u8], deadline: u64) -> Result {
         return Err(e);
     }
     close(&s);
-    match i32::from_be_bytes(status) {
+    Ok(match i32::from_be_bytes(status) {
         0 => Ok(()),
         e @ 1..=4095 => Err(Error::from_errno(-e)),
         _ => Err(EPROTO),
-    }
+    })
 }
 
 /// The migd's answer to a message it handled.

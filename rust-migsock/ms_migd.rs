@@ -109,6 +109,7 @@ struct MigStats {
     msgs_bad: Atomic<u64>,
     migacked_in: Atomic<u64>,
     tx_ok: Atomic<u64>,
+    tx_refused: Atomic<u64>,
     tx_failed: Atomic<u64>,
 }
 
@@ -124,6 +125,7 @@ static STATS: MigStats = MigStats {
     msgs_bad: Atomic::new(0),
     migacked_in: Atomic::new(0),
     tx_ok: Atomic::new(0),
+    tx_refused: Atomic::new(0),
     tx_failed: Atomic::new(0),
 };
 
@@ -157,7 +159,7 @@ pub(crate) fn show_stats(m: &SeqFile) {
         "migrations_out {}\nmigrations_out_failed {}\nmigrations_out_busy {}\n\
          socks_out {}\nmigrations_in {}\nmigrations_in_failed {}\nsocks_in {}\n\
          metasock_msgs {}\nmetasock_bad {}\nmigacked_in {}\nmigd_tx {}\n\
-         migd_tx_failed {}\n",
+         migd_tx_refused {}\nmigd_tx_failed {}\n",
         s.out_ok.load(Relaxed),
         s.out_failed.load(Relaxed),
         s.out_busy.load(Relaxed),
@@ -169,6 +171,7 @@ pub(crate) fn show_stats(m: &SeqFile) {
         s.msgs_bad.load(Relaxed),
         s.migacked_in.load(Relaxed),
         s.tx_ok.load(Relaxed),
+        s.tx_refused.load(Relaxed),
         s.tx_failed.load(Relaxed)
     );
 }
@@ -255,7 +258,7 @@ fn send_socks(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u
     }
     let n = w.finish().map_err(|_| EINVAL)?;
     let msg = buf.get(..n).ok_or(EINVAL)?;
-    ms_metasock::exchange(new_node, msg, now_ms().saturating_add(MIGTOYOU_MS))
+    ms_metasock::exchange(new_node, msg, now_ms().saturating_add(MIGTOYOU_MS))?
 }
 
 /// The new node has the sockets: old copies replace them here.
@@ -716,11 +719,17 @@ unsafe extern "C" fn tx_thread(data: *mut c_void) -> c_int {
             let Some((node, msg)) = next else {
                 break;
             };
-            let sent = (0..TX_TRIES).any(|_| {
+            // Only the transport is retried; an answer, even a refusal
+            // (MIGACKED for an old copy already gone), ends it.
+            let answered = (0..TX_TRIES).find_map(|_| {
                 let deadline = now_ms().saturating_add(TX_MS);
-                ms_metasock::exchange(node, &msg, deadline).is_ok()
+                ms_metasock::exchange(node, &msg, deadline).ok()
             });
-            add(if sent { &STATS.tx_ok } else { &STATS.tx_failed }, 1);
+            match answered {
+                Some(Ok(())) => add(&STATS.tx_ok, 1),
+                Some(Err(_)) => add(&STATS.tx_refused, 1),
+                None => add(&STATS.tx_failed, 1),
+            }
         }
     }
 }

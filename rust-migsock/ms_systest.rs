@@ -300,6 +300,18 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
     Ok(0)
 }
 
+/// The error of a wait a signal broke: with no timeout the call restarts
+/// by itself unless a handler says otherwise (as `sock_intr_errno()`), so
+/// a process migrated from outside while it blocks goes on waiting on its
+/// new node.
+fn interrupted(timeo_ms: u32) -> Error {
+    if timeo_ms == 0 {
+        ERESTARTSYS
+    } else {
+        EINTR
+    }
+}
+
 /// How a wait on a socket ended.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Woke {
@@ -379,7 +391,7 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
         match woke {
             Woke::Event => {}
             Woke::Timeout => return Err(EAGAIN),
-            Woke::Signal => return Err(EINTR),
+            Woke::Signal => return Err(interrupted(timeo)),
         }
     };
     let (rport, rnode) = {
@@ -599,7 +611,7 @@ fn send_buf(
                     let (woke, g2) = wait(s, g, 0);
                     g = g2;
                     if woke == Woke::Signal {
-                        return partial(sent, EINTR);
+                        return partial(sent, interrupted(0));
                     }
                 }
                 Err(Errno::Pipe) => {
@@ -732,7 +744,7 @@ fn recv_buf(
             Woke::Signal => {
                 drop(g);
                 out.run();
-                return partial(got, EINTR);
+                return partial(got, interrupted(timeo));
             }
         }
     }

@@ -115,3 +115,7 @@ no_kernel_problem() {
 		fi
 	done
 }
+
+ms_stat() {	# ms_stat NODE NAME: a counter of /proc/hpc/migsock/stats
+	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/migsock/stats"
+}

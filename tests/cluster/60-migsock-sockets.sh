@@ -4,10 +4,6 @@
 # with open sockets, a peer node killed, forged segments, and no sockets
 # leaked.
 
-ms_stat() {	# ms_stat NODE NAME
-	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/migsock/stats"
-}
-
 text_file() {	# text_file NODE: /tmp/text.txt, 2000 numbered lines
 	on "$1" 'seq 1 2000 | sed "s/^/line number /; s/$/ of the migsock echo test/" > /tmp/text.txt'
 }

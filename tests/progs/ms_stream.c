@@ -6,12 +6,24 @@
  *   ms_stream client ADDR PORT BYTES [CHUNK]
  *                                   send BYTES, wait for "K"
  *   ms_stream hold ADDR PORT        connect, print "connected", sleep
+ *   ms_stream sink PORT COUNT [NODE]
+ *                                   (first migrate to NODE, then) listen,
+ *                                   and for COUNT connections in turn: read
+ *                                   and check up to end of stream, answer
+ *                                   the byte count (8 bytes), close
+ *   ms_stream source ADDR PORT [BYTES]
+ *                                   connect, send until BYTES or SIGUSR1,
+ *                                   shut the sending half, check the count
  *
+ * The processes may be migrated from outside at any time (migrate(1)).
  * The bytes follow a pattern the reader checks at every offset.  Prints
  * "ok ..." and exits 0, or "FAIL ..." and exits 1.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +126,143 @@ static int client(const char *addr, int port, long bytes, long chunk)
 	return 0;
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Moves the calling process to @node (hpc's /proc/self/goto). */
+static int go_to(int node)
+{
+	char b[16];
+	int fd = open("/proc/self/goto", O_WRONLY), n, ok;
+
+	if (fd < 0)
+		return -1;
+	n = snprintf(b, sizeof(b), "%d", node);
+	ok = write(fd, b, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static int sink(int port, int count, int node)
+{
+	static char buf[65536];
+	int c;
+
+	printf("pid %d\n", getpid());
+	fflush(stdout);
+	if (node > 0 && go_to(node)) {
+		printf("FAIL goto %d: %s\n", node, strerror(errno));
+		return 1;
+	}
+	if (ms_listen(1, port, NULL)) {
+		printf("FAIL listen: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (c = 0; c < count; c++) {
+		uint64_t got = 0, i;
+
+		if (ms_accept(1, 2, NULL)) {
+			printf("FAIL accept: %s\n", strerror(errno));
+			return 1;
+		}
+		for (;;) {
+			long n = ms_recv(2, buf, sizeof(buf), 0);
+
+			if (n == 0)
+				break;
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				printf("FAIL recv at %llu: %s\n",
+				       (unsigned long long)got, strerror(errno));
+				return 1;
+			}
+			for (i = 0; i < (uint64_t)n; i++)
+				if (buf[i] != pat(got + i)) {
+					printf("FAIL byte %llu differs\n",
+					       (unsigned long long)(got + i));
+					return 1;
+				}
+			got += n;
+		}
+		if (ms_send(2, &got, sizeof(got), 0) != sizeof(got)) {
+			printf("FAIL send count: %s\n", strerror(errno));
+			return 1;
+		}
+		ms_close(2);
+		printf("ok received %llu\n", (unsigned long long)got);
+		fflush(stdout);
+	}
+	ms_close(1);
+	return 0;
+}
+
+static int source(const char *addr, int port, long long bytes)
+{
+	static char buf[16384];
+	uint64_t sent = 0, back = 0;
+	long i, n, got = 0;
+
+	signal(SIGUSR1, on_usr1);
+	printf("pid %d\n", getpid());
+	fflush(stdout);
+	if (do_connect(addr, port))
+		return 1;
+	printf("connected\n");
+	fflush(stdout);
+	while (!stop && (bytes < 0 || sent < (uint64_t)bytes)) {
+		n = sizeof(buf);
+		if (bytes >= 0 && (uint64_t)bytes - sent < (uint64_t)n)
+			n = bytes - sent;
+		for (i = 0; i < n; i++)
+			buf[i] = pat(sent + i);
+		n = ms_send(1, buf, n, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			printf("FAIL send at %llu: %s\n",
+			       (unsigned long long)sent, strerror(errno));
+			return 1;
+		}
+		sent += n;
+	}
+	if (ms_shutdown(1, SHUT_WR)) {
+		printf("FAIL shutdown: %s\n", strerror(errno));
+		return 1;
+	}
+	while (got < (long)sizeof(back)) {
+		n = ms_recv(1, (char *)&back + got, sizeof(back) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			printf("FAIL no count: %s\n", n ? strerror(errno) : "end of stream");
+			return 1;
+		}
+		got += n;
+	}
+	if (back != sent) {
+		printf("FAIL sent %llu, the sink counted %llu\n",
+		       (unsigned long long)sent, (unsigned long long)back);
+		return 1;
+	}
+	ms_close(1);
+	printf("ok sent %llu\n", (unsigned long long)sent);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "sink"))
+		return sink(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "source"))
+		return source(argv[2], atoi(argv[3]), argc == 5 ? atoll(argv[4]) : -1);
 	if (argc == 4 && !strcmp(argv[1], "server"))
 		return server(atoi(argv[2]), atol(argv[3]));
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "client"))
@@ -128,6 +275,7 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
-	fprintf(stderr, "usage: ms_stream server PORT BYTES | client ADDR PORT BYTES [CHUNK] | hold ADDR PORT\n");
+	fprintf(stderr, "usage: ms_stream server PORT BYTES | client ADDR PORT BYTES [CHUNK] | hold ADDR PORT\n"
+		"       ms_stream sink PORT COUNT [NODE] | source ADDR PORT [BYTES]\n");
 	return 2;
 }

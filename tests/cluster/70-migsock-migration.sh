@@ -1,0 +1,175 @@
+# migsock sockets that follow their process (issue 5): client2/server2
+# through the migration pattern of thesis table 5.1; both ends of a
+# connection migrating at once, 50 times each, during a checked stream; a
+# server moving before and after accepting, with later clients reaching it
+# through its home node; a listener opened away from home; two processes
+# of different home nodes on one port of one node; nothing left behind.
+#
+# One test by hand against a running cluster:
+#   NODES=3 bash -c 'source tests/lib.sh; source tests/cluster/70-migsock-migration.sh; test_migsock_mig_both_ends_50_times'
+
+# stream_pid NODE NAME: the pid ms_stream NAME printed (its home pid).
+stream_pid() {
+	wait_line "$1" "$2" '^pid [0-9]+' 20 | awk '{ print $2 }'
+}
+
+# redirect_on NODE PORT: the home node NODE redirects PORT; prints where to.
+redirect_on() {
+	on "$1" "awk '\$2 == \"REDIRECT\" && \$3 == $2 { print \$6 }' /proc/hpc/migsock/sockets"
+}
+
+# wait_redirect NODE PORT WANT: the redirect of PORT on NODE becomes WANT
+# ("" for none) within 10 s (OPENLISTEN and CLOSELISTEN are queued).
+wait_redirect() {
+	local i got
+	for i in $(seq 1 40); do
+		got=$(redirect_on "$1" "$2")
+		[ "$got" = "$3" ] && return 0
+		sleep 0.25
+	done
+	on "$1" cat /proc/hpc/migsock/sockets | sed 's/^/    /' >&2
+	fail "node $1: redirect of port $2 is '$got', want '$3'"
+}
+
+test_migsock_mig_client2_server2_table_5_1() {
+	need_nodes 3 || return 0
+	local size out nodes want
+	# Client nodes per transmission: 2,1,2,3,3, three transmissions each.
+	want="2 2 2 1 1 1 2 2 2 3 3 3 3 3 3"
+	for size in 1024 102400 1048576; do
+		on 2 "head -c $size /dev/urandom > /tmp/t51.$size" || return 1
+		spawn 1 "s2_$size" server2 3 1,1,2,2,3 || return 1
+		wait_line 1 "s2_$size" 'listening' 20 >/dev/null || return 1
+		out=$(on 2 "client2 10.77.0.1 /tmp/t51.$size 3 2,1,2,3,3") ||
+			{ echo "$out" | tail -n 5 >&2; fail "client2, $size bytes"; return 1; }
+		nodes=$(echo "$out" | awk '$1 == "xfer" && $3 == '"$size"' { printf "%s%s", s, $2; s = " " }')
+		expect_eq "client2 nodes and sizes, $size bytes" "$nodes" "$want" || return 1
+		wait_line 1 "s2_$size" '^exit 0' 30 >/dev/null || return 1
+		if on 1 "grep FAIL /tmp/s2_$size.out" >&2; then
+			fail "server2 failed, $size bytes"
+			return 1
+		fi
+	done
+	[ "$(ms_stat 3 migrations_in)" -gt 0 ] || fail "node 3 took no process in"
+}
+
+# move_loop NODE PID A B COUNT: migrate PID (home NODE) to A, B, A, ...
+# COUNT times; prints "moves N refused M".
+move_loop() {
+	on "$1" "ok=0; no=0; i=0
+		while [ \$i -lt $5 ]; do
+			if [ \$((i % 2)) = 0 ]; then t=$3; else t=$4; fi
+			if migrate -t 30 $2 \$t 2>/dev/null; then ok=\$((ok + 1)); else no=\$((no + 1)); fi
+			i=\$((i + 1))
+		done
+		echo moves \$ok refused \$no"
+}
+
+test_migsock_mig_both_ends_50_times() {
+	need_nodes 3 || return 0
+	local spid cpid sl cl sent got before
+	before=$(( $(ms_stat 1 migrations_in) + $(ms_stat 2 migrations_in) + $(ms_stat 3 migrations_in) ))
+	spawn 1 both_s ms_stream sink 7200 1 || return 1
+	wait_line 1 both_s 'listening' 20 >/dev/null || return 1
+	spid=$(stream_pid 1 both_s) || return 1
+	spawn 2 both_c ms_stream source 10.77.0.1 7200 || return 1
+	cpid=$(stream_pid 2 both_c) || return 1
+	wait_line 2 both_c '^connected' 20 >/dev/null || return 1
+	# Server 1 -> 3 -> 1 ..., client 2 -> 1 -> 2 ...: both at once, so the
+	# peers meet on every combination of nodes, the same node included.
+	move_loop 1 "$spid" 3 home 50 > /tmp/migsock_both_s.$$ &
+	move_loop 2 "$cpid" 1 home 50 > /tmp/migsock_both_c.$$ &
+	wait
+	sl=$(cat /tmp/migsock_both_s.$$)
+	cl=$(cat /tmp/migsock_both_c.$$)
+	rm -f /tmp/migsock_both_[sc].$$
+	on 2 "kill -USR1 $cpid"
+	sent=$(wait_line 2 both_c '^ok sent|FAIL' 60) || return 1
+	got=$(wait_line 1 both_s '^ok received|FAIL' 30) || return 1
+	expect_eq "server moves" "$sl" "moves 50 refused 0" || return 1
+	expect_eq "client moves" "$cl" "moves 50 refused 0" || return 1
+	expect_eq "bytes received" "${got#ok received }" "${sent#ok sent }" || return 1
+	[ "${sent#ok sent }" -gt 0 ] || fail "nothing was sent" || return 1
+	wait_line 1 both_s '^exit 0' 20 >/dev/null || return 1
+	wait_line 2 both_c '^exit 0' 20 >/dev/null || return 1
+	local after=$(( $(ms_stat 1 migrations_in) + $(ms_stat 2 migrations_in) + $(ms_stat 3 migrations_in) ))
+	[ $((after - before)) -ge 100 ] || fail "only $((after - before)) socket arrivals for 100 moves"
+}
+
+test_migsock_mig_server_before_and_after_accept() {
+	need_nodes 3 || return 0
+	local spid apid out
+	spawn 1 ba_s ms_stream sink 7300 3 || return 1
+	wait_line 1 ba_s 'listening' 20 >/dev/null || return 1
+	spid=$(stream_pid 1 ba_s) || return 1
+	# Before accepting: the listener goes to node 3, its home redirects.
+	on 1 "migrate $spid 3" || fail "migrate the server to 3" || return 1
+	expect_eq "redirect at home" "$(redirect_on 1 7300)" 3 || return 1
+	out=$(on 2 "ms_stream source 10.77.0.1 7300 300000" | tail -n 1)
+	expect_eq "client through home to node 3" "$out" "ok sent 300000" || return 1
+	wait_line 1 ba_s '^ok received 300000' 20 >/dev/null || return 1
+	# After accepting: a connection is open while the server moves on.
+	spawn 2 ba_a ms_stream source 10.77.0.1 7300 || return 1
+	apid=$(stream_pid 2 ba_a) || return 1
+	wait_line 2 ba_a '^connected' 20 >/dev/null || return 1
+	on 1 "migrate $spid 2" || fail "migrate the server to 2" || return 1
+	expect_eq "redirect at home" "$(redirect_on 1 7300)" 2 || return 1
+	# A client started later reaches node 2 through node 1, and waits
+	# in the listener's queue until the first connection ends.
+	spawn 3 ba_b ms_stream source 10.77.0.1 7300 200000 || return 1
+	wait_line 3 ba_b '^connected' 20 >/dev/null || return 1
+	on 2 "kill -USR1 $apid"
+	wait_line 2 ba_a '^exit 0' 60 >/dev/null || return 1
+	wait_line 3 ba_b '^exit 0' 60 >/dev/null || return 1
+	wait_line 1 ba_s '^exit 0' 30 >/dev/null || return 1
+	expect_eq "connections served" "$(on 1 "grep -c '^ok received' /tmp/ba_s.out")" 3 || return 1
+	on 1 "grep -q '^ok received 200000' /tmp/ba_s.out" || fail "the later client's bytes" || return 1
+	[ "$(ms_stat 1 redirects)" -gt 0 ] || fail "node 1 redirected nothing"
+	wait_redirect 1 7300 ""
+}
+
+test_migsock_mig_listener_opened_away_from_home() {
+	need_nodes 3 || return 0
+	local out
+	# The server goes to node 3 first, then listens: OPENLISTEN to node 1.
+	spawn 1 away ms_stream sink 7400 1 3 || return 1
+	wait_line 1 away 'listening' 20 >/dev/null || return 1
+	wait_redirect 1 7400 3 || return 1
+	out=$(on 2 "ms_stream source 10.77.0.1 7400 100000" | tail -n 1)
+	expect_eq "client through home" "$out" "ok sent 100000" || return 1
+	wait_line 1 away '^exit 0' 20 >/dev/null || return 1
+	# CLOSELISTEN (and the exit) take the redirect away.
+	wait_redirect 1 7400 ""
+}
+
+test_migsock_mig_same_port_two_homes_one_node() {
+	need_nodes 3 || return 0
+	local n
+	spawn 1 sp1 ms_stream sink 7500 1 3 || return 1
+	spawn 2 sp2 ms_stream sink 7500 1 3 || return 1
+	wait_line 1 sp1 'listening' 20 >/dev/null || return 1
+	wait_line 2 sp2 'listening' 20 >/dev/null || return 1
+	n=$(on 3 "awk '\$2 == \"LISTEN\" && \$3 == 7500 { print \$5 }' /proc/hpc/migsock/sockets | sort | tr '\n' ' '")
+	expect_eq "listeners on node 3 (home nodes)" "$n" "1 2 " || return 1
+	wait_redirect 1 7500 3 || return 1
+	wait_redirect 2 7500 3 || return 1
+	spawn 3 sp_c1 ms_stream source 10.77.0.1 7500 111111 || return 1
+	spawn 1 sp_c2 ms_stream source 10.77.0.2 7500 222222 || return 1
+	wait_line 3 sp_c1 '^exit 0' 60 >/dev/null || return 1
+	wait_line 1 sp_c2 '^exit 0' 60 >/dev/null || return 1
+	wait_line 1 sp1 '^ok received 111111' 20 >/dev/null || return 1
+	wait_line 2 sp2 '^ok received 222222' 20 >/dev/null || return 1
+	wait_line 1 sp1 '^exit 0' 20 >/dev/null || return 1
+	wait_line 2 sp2 '^exit 0' 20 >/dev/null
+}
+
+test_migsock_mig_zz_nothing_left() {
+	local n left
+	sleep 3	# TIME_WAIT is 2 s
+	for n in $(seq 1 "$NODES"); do
+		left=$(on "$n" "grep -cE ' (MOVED|REDIRECT) ' /proc/hpc/migsock/sockets")
+		expect_eq "node $n: old copies and redirects left" "$left" 0 || return 1
+		expect_eq "node $n: socket objects alive" "$(ms_stat "$n" sockets_live)" 0 || return 1
+	done
+	no_kernel_problem
+}
