@@ -457,7 +457,7 @@ fn enter(t: &mut ms_data::Tables, key: TaskKey, from: u16, made: &[Arc<MsSock>])
                 break;
             }
             if let Err(e) = t.listeners.try_create_and_insert(lk, s.clone(), GFP_KERNEL) {
-                r = Err(e.into());
+                r = Err(e);
                 break;
             }
         } else if g.eng.state() != State::Closed {
@@ -467,14 +467,14 @@ fn enter(t: &mut ms_data::Tables, key: TaskKey, from: u16, made: &[Arc<MsSock>])
                 break;
             }
             if let Err(e) = t.socks.try_create_and_insert(k, s.clone(), GFP_KERNEL) {
-                r = Err(e.into());
+                r = Err(e);
                 break;
             }
             g.hashed = Some(k);
         }
         done += 1;
         if let Err(e) = fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
-            r = Err(e.into());
+            r = Err(e);
             break;
         }
     }
@@ -626,6 +626,10 @@ fn serve(c: &Arc<MsSock>) {
 
 /// The migd: serves metasockets one at a time.  Nothing it does waits for
 /// another node's migd, so two migds never wait for each other.
+///
+/// # Safety
+///
+/// Called only by `kthread`.
 unsafe extern "C" fn migd_thread(data: *mut c_void) -> c_int {
     let _ = data;
     loop {
@@ -703,6 +707,10 @@ pub(crate) fn queue_listen(ty: MsgType, home: u16, l: &ListenMsg) {
 }
 
 /// Sends the queued messages, each a few times at most.
+///
+/// # Safety
+///
+/// Called only by `kthread`.
 unsafe extern "C" fn tx_thread(data: *mut c_void) -> c_int {
     let _ = data;
     loop {
