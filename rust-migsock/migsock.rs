@@ -131,6 +131,29 @@ pub unsafe extern "C" fn rust_migsock_sockets_show(m: *mut bindings::seq_file) -
     0
 }
 
+/// `/proc/hpc/migsock/metasock`: sends `len` bytes at `msg` as one
+/// metasocket message to `node`'s migd; 0 or the error (transport or answer).
+///
+/// # Safety
+///
+/// `msg` must be valid for reading `len` bytes for the duration of the call.
+#[no_mangle]
+pub unsafe extern "C" fn rust_migsock_metasock_send(
+    node: u16,
+    msg: *const u8,
+    len: usize,
+) -> c_int {
+    if msg.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: the caller guarantees `msg` is valid for `len` bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(msg, len) };
+    match ms_migd::send_raw(node, bytes) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
 /// Sets the receive path's fault knob (permille each).
 #[no_mangle]
 pub extern "C" fn rust_migsock_set_fault(drop: c_uint, dup: c_uint, reorder: c_uint) -> c_int {

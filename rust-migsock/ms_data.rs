@@ -46,6 +46,9 @@ pub(crate) struct MsTask {
     pub(crate) prev_node: u16,
     /// Its sockets by descriptor.
     pub(crate) fds: RBTree<i32, Arc<MsSock>>,
+    /// Its sockets arrived by MIGTOYOU at this time (ms) and the process
+    /// itself has not yet (hpc's inbound hook clears it).
+    pub(crate) unclaimed_since: Option<u64>,
 }
 
 /// The old copy of a socket whose process migrated away: it answers stray
@@ -159,6 +162,7 @@ pub(crate) fn register(t: &mut Tables, key: TaskKey, cnode: u16) -> Result {
         cnode,
         prev_node: 0,
         fds: RBTree::new(),
+        unclaimed_since: None,
     };
     t.tasks.try_create_and_insert(key, entry, GFP_KERNEL)?;
     NR_TASKS.fetch_add(1, Relaxed);
@@ -213,6 +217,36 @@ pub(crate) fn adopt_task(t: &mut Tables, key: TaskKey, task: MsTask) -> Result {
     t.tasks.try_create_and_insert(key, task, GFP_KERNEL)?;
     NR_TASKS.fetch_add(1, Relaxed);
     Ok(())
+}
+
+/// Takes the entries of processes whose sockets arrived more than
+/// `max_ms` ago while the processes never did.
+pub(crate) fn take_unclaimed(now: u64, max_ms: u64) -> KVec<MsTask> {
+    let mut gone = KVec::new();
+    if NR_TASKS.load(Relaxed) == 0 {
+        return gone;
+    }
+    let _ = with_tables(|t| {
+        let mut keys = KVec::new();
+        for (k, task) in t.tasks.iter() {
+            if task
+                .unclaimed_since
+                .is_some_and(|at| now.saturating_sub(at) >= max_ms)
+            {
+                keys.push(*k, GFP_KERNEL)?;
+            }
+        }
+        gone.reserve(keys.len(), GFP_KERNEL)?;
+        for k in keys.iter() {
+            if let Some(task) = t.tasks.remove(k) {
+                NR_TASKS.fetch_sub(1, Relaxed);
+                // Cannot fail: `gone` has room for every key.
+                let _ = gone.push_within_capacity(task);
+            }
+        }
+        Ok(())
+    });
+    gone
 }
 
 /// Forgets the home node's redirects of the process `key` (it exited).

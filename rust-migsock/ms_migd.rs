@@ -85,7 +85,7 @@ use crate::mtcp::{
 };
 
 /// How long a leaving process waits for its sockets to settle.
-const SETTLE_MS: u64 = 3000;
+const SETTLE_MS: u64 = 5000;
 /// Deadline of a MIGTOYOU exchange.
 const MIGTOYOU_MS: u64 = 10_000;
 /// Deadline for one message to the migd (read, handle, answer).
@@ -111,6 +111,7 @@ struct MigStats {
     tx_ok: Atomic<u64>,
     tx_refused: Atomic<u64>,
     tx_failed: Atomic<u64>,
+    unclaimed: Atomic<u64>,
 }
 
 static STATS: MigStats = MigStats {
@@ -127,6 +128,7 @@ static STATS: MigStats = MigStats {
     tx_ok: Atomic::new(0),
     tx_refused: Atomic::new(0),
     tx_failed: Atomic::new(0),
+    unclaimed: Atomic::new(0),
 };
 
 /// Messages the migd sends on its own, oldest first.
@@ -159,7 +161,7 @@ pub(crate) fn show_stats(m: &SeqFile) {
         "migrations_out {}\nmigrations_out_failed {}\nmigrations_out_busy {}\n\
          socks_out {}\nmigrations_in {}\nmigrations_in_failed {}\nsocks_in {}\n\
          metasock_msgs {}\nmetasock_bad {}\nmigacked_in {}\nmigd_tx {}\n\
-         migd_tx_refused {}\nmigd_tx_failed {}\n",
+         migd_tx_refused {}\nmigd_tx_failed {}\narrivals_unclaimed {}\n",
         s.out_ok.load(Relaxed),
         s.out_failed.load(Relaxed),
         s.out_busy.load(Relaxed),
@@ -172,7 +174,8 @@ pub(crate) fn show_stats(m: &SeqFile) {
         s.migacked_in.load(Relaxed),
         s.tx_ok.load(Relaxed),
         s.tx_refused.load(Relaxed),
-        s.tx_failed.load(Relaxed)
+        s.tx_failed.load(Relaxed),
+        s.unclaimed.load(Relaxed)
     );
 }
 
@@ -357,12 +360,13 @@ pub(crate) fn outbound(task: &Task, new_node: c_int) -> Result {
 pub(crate) fn inbound(task: &Task) {
     let key = ms_data::key_of(task);
     let here = this_node();
-    if key.0 == here {
-        return;
-    }
     let mut msgs = KVec::new();
     let _ = ms_data::with_tables(|t| {
-        if let Some(mt) = t.tasks.get(&key) {
+        if let Some(mt) = t.tasks.get_mut(&key) {
+            mt.unclaimed_since = None;
+            if key.0 == here {
+                return Ok(());
+            }
             for s in mt.fds.values() {
                 let g = s.inner.lock();
                 if g.listening {
@@ -391,6 +395,10 @@ fn adopt(m: &MigToYou<'_>, from: u16) -> Result {
         return Err(EINVAL);
     }
     let key: TaskKey = (p.hnode, p.pid);
+    if m.count() == 0 {
+        // A process without sockets sends no MIGTOYOU.
+        return Err(EINVAL);
+    }
     let now = now_ms();
     let mut made = KVec::with_capacity(m.count(), GFP_KERNEL)?;
     for r in m.records() {
@@ -483,6 +491,7 @@ fn enter(t: &mut ms_data::Tables, key: TaskKey, from: u16, made: &[Arc<MsSock>])
             cnode: here,
             prev_node: from,
             fds,
+            unclaimed_since: Some(now_ms()),
         };
         r = ms_data::adopt_task(t, key, task);
         if r.is_ok() {
@@ -572,6 +581,20 @@ fn handle(msg: &[u8], from: u16) -> Result {
         Msg::MigAcked(a) => migacked(&a, from),
         Msg::MigListen(l) | Msg::OpenListen(l) => set_redirect(&l, from),
         Msg::CloseListen(l) => close_redirect(&l, from),
+    }
+}
+
+/// Sockets whose process does not follow them within this time (its image
+/// never came, or the MIGTOYOU was forged) are closed.
+const UNCLAIMED_MS: u64 = 30_000;
+
+/// Closes the sockets of processes that never arrived (timer thread).
+pub(crate) fn reap_unclaimed(now: u64) {
+    for t in ms_data::take_unclaimed(now, UNCLAIMED_MS).iter() {
+        add(&STATS.unclaimed, 1);
+        for s in t.fds.values() {
+            crate::ms_systest::release(s, false);
+        }
     }
 }
 
@@ -740,6 +763,15 @@ unsafe extern "C" fn tx_thread(data: *mut c_void) -> c_int {
             }
         }
     }
+}
+
+/// Sends `msg`, whatever it holds, to `node`'s migd (the test file
+/// `/proc/hpc/migsock/metasock`): the transport's error or the answer.
+pub(crate) fn send_raw(node: u16, msg: &[u8]) -> Result {
+    if node == 0 || ms_routing::node_addr(node) == 0 {
+        return Err(EHOSTUNREACH);
+    }
+    ms_metasock::exchange(node, msg, now_ms().saturating_add(SERVE_MS * 2))?
 }
 
 /// The migd's listener (an `Arc` the thread clones).

@@ -265,6 +265,12 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
         }
         Found::Listener(l) => {
             let mut g = l.inner.lock();
+            if g.departing {
+                // Its process is leaving: the SYN comes again, and finds
+                // the listener on its new node (or the home's redirect).
+                STATS.departing_drops.fetch_add(1, Relaxed);
+                return;
+            }
             // Requests that died unaccepted (reset, timed out) free their
             // backlog slots here, not only at the next accept.
             g.backlog
@@ -480,6 +486,7 @@ unsafe extern "C" fn timer_thread(_data: *mut c_void) -> c_int {
         n = n.wrapping_add(1);
         if n % 100 == 0 {
             ms_data::expire_moved(now_ms(), MOVED_MAX_MS);
+            crate::ms_migd::reap_unclaimed(now_ms());
         }
     }
 }

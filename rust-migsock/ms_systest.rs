@@ -460,6 +460,19 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
     }
     let opts = read_opts(opts)?;
     let key = ms_data::register_current()?;
+    if let Ok(s) = ms_data::find_sock(i64::from(fd)) {
+        // The same call again, restarted after a signal (or a migration)
+        // broke its wait: wait on, as the first call would have.
+        let mut g = s.inner.lock();
+        let c = g.eng.conn;
+        if !g.eng.connect_pending || c.rem_port != rport || c.rem_hnode != peer {
+            return Err(EBADF);
+        }
+        g.eng.connect_pending = false;
+        drop(g);
+        let _own = s.reclock.lock();
+        return connect_wait(&s, key, fd);
+    }
     let s = MsSock::new(false)?;
     let mut conn = Conn {
         local_port: lport,
@@ -513,10 +526,16 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
     flush(&mut g, &mut out);
     drop(g);
     out.run();
-    let mut g = s.inner.lock();
-    if nonblocking(&g, 0) {
+    if nonblocking(&s.inner.lock(), 0) {
         return Err(EINPROGRESS);
     }
+    connect_wait(&s, key, fd)
+}
+
+/// Waits until the connection of `s` (descriptor `fd` of `key`) is made
+/// or has failed.
+fn connect_wait(s: &Arc<MsSock>, key: ms_data::TaskKey, fd: i32) -> Result<c_long> {
+    let mut g = s.inner.lock();
     loop {
         match g.eng.state() {
             State::SynSent | State::SynReceived => {}
@@ -524,15 +543,18 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
                 let e = g.eng.take_error().map_or(ECONNREFUSED, errno);
                 drop(g);
                 forget_fd(key, fd);
-                ms_data::unhash(&s);
+                ms_data::unhash(s);
                 return Err(e);
             }
             _ => return Ok(0),
         }
-        let (woke, g2) = wait(&s, g, 0);
+        let (woke, g2) = wait(s, g, 0);
         g = g2;
         if woke == Woke::Signal {
-            return Err(EINTR);
+            // The connection goes on being made; the restarted call
+            // (or the next one on this descriptor) waits for it.
+            g.eng.connect_pending = true;
+            return Err(ERESTARTSYS);
         }
     }
 }

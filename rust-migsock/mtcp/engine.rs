@@ -315,6 +315,9 @@ pub struct SockVars {
     pub fin_queued: bool,
     /// The peer's FIN was received.
     pub fin_rcvd: bool,
+    /// A blocking connect was broken off by a signal; see
+    /// [`Sock::connect_pending`].
+    pub connect_pending: bool,
     /// Pending error (errno number, 0 for none).
     pub errno: i32,
     /// Oldest unacknowledged sequence number.
@@ -456,6 +459,11 @@ pub struct Sock<B> {
     pub conn: Conn,
     /// Socket options.
     pub opts: Opts,
+    /// The process's blocking connect was broken off by a signal while the
+    /// connection was being made: the same call, restarted (perhaps on
+    /// another node), waits on for it.  Kept for the owner; the protocol
+    /// ignores it.
+    pub connect_pending: bool,
     cfg: Config,
     state: State,
     iostate: u8,
@@ -501,6 +509,7 @@ impl<B: Storage> Sock<B> {
                 linger2_s: -1,
                 ..Opts::default()
             },
+            connect_pending: false,
             cfg,
             state: State::Closed,
             iostate: 0,
@@ -1393,6 +1402,7 @@ impl<B: Storage> Sock<B> {
             newly_migrated: self.newly_migrated,
             fin_queued: self.fin_queued,
             fin_rcvd: self.fin_rcvd,
+            connect_pending: self.connect_pending,
             errno: self.errno.map_or(0, Errno::to_errno),
             snd_una: self.snd_una,
             snd_nxt: snd_max,
@@ -1460,6 +1470,7 @@ impl<B: Storage> Sock<B> {
         self.errno = Errno::from_errno(v.errno);
         self.fin_queued = v.fin_queued;
         self.fin_rcvd = v.fin_rcvd;
+        self.connect_pending = v.connect_pending;
         self.snd_una = v.snd_una;
         self.snd_max = v.snd_nxt;
         self.snd_nxt = v.snd_una;

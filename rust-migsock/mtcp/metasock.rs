@@ -52,6 +52,7 @@ pub const LISTEN_LEN: usize = 16;
 const FLAG_NEWLY_MIGRATED: u8 = 1;
 const FLAG_FIN_QUEUED: u8 = 2;
 const FLAG_FIN_RCVD: u8 = 4;
+const FLAG_CONNECT_PENDING: u8 = 8;
 
 /// Message types (thesis table 3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,7 +330,8 @@ fn parse_record(b: &[u8]) -> Result<(SockRecord<'_>, &[u8]), MsgError> {
     let state = r.u8()?;
     let iostate = r.u8()?;
     let flags = r.u8()?;
-    if flags & !(FLAG_NEWLY_MIGRATED | FLAG_FIN_QUEUED | FLAG_FIN_RCVD) != 0 || r.u8()? != 0 {
+    let known = FLAG_NEWLY_MIGRATED | FLAG_FIN_QUEUED | FLAG_FIN_RCVD | FLAG_CONNECT_PENDING;
+    if flags & !known != 0 || r.u8()? != 0 {
         return Err(MsgError::Reserved);
     }
     let mut vars = SockVars {
@@ -342,6 +344,7 @@ fn parse_record(b: &[u8]) -> Result<(SockRecord<'_>, &[u8]), MsgError> {
         newly_migrated: flags & FLAG_NEWLY_MIGRATED != 0,
         fin_queued: flags & FLAG_FIN_QUEUED != 0,
         fin_rcvd: flags & FLAG_FIN_RCVD != 0,
+        connect_pending: flags & FLAG_CONNECT_PENDING != 0,
         errno: r.i32()?,
         ..SockVars::default()
     };
@@ -592,6 +595,9 @@ impl<'a> MigToYouWriter<'a> {
         }
         if v.fin_rcvd {
             flags |= FLAG_FIN_RCVD;
+        }
+        if v.connect_pending {
+            flags |= FLAG_CONNECT_PENDING;
         }
         w.u8(flags)?;
         w.u8(0)?;

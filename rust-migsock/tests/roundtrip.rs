@@ -120,6 +120,7 @@ fn sock_record() -> impl Strategy<Value = (SockVars, Vec<u8>, Vec<u8>, Vec<u8>)>
                     newly_migrated: e1 & 1 == 1,
                     fin_queued,
                     fin_rcvd,
+                    connect_pending: e1 & 2 == 2,
                     errno: if st == State::Closed { 104 } else { 0 },
                     snd_una,
                     snd_nxt,

@@ -163,6 +163,65 @@ test_migsock_mig_same_port_two_homes_one_node() {
 	wait_line 2 sp2 '^exit 0' 20 >/dev/null
 }
 
+test_migsock_mig_locked_while_connecting() {
+	need_nodes 3 || return 0
+	local pid busy out sent
+	spawn 3 lk_s ms_stream sink 7700 1 || return 1
+	wait_line 3 lk_s 'listening' 20 >/dev/null || return 1
+	# Node 3 drops every segment: the client stays in SYN_SENT.
+	on 3 'echo "1000 0 0" > /proc/hpc/migsock/fault' || return 1
+	busy=$(ms_stat 1 migrations_out_busy)
+	spawn 1 lk_c ms_stream source 10.77.0.3 7700 || return 1
+	pid=$(stream_pid 1 lk_c) || { on 3 'echo "0 0 0" > /proc/hpc/migsock/fault'; return 1; }
+	sleep 0.5
+	out=$(on 1 "migrate -t 15 $pid 2" 2>&1)
+	local rc=$?
+	on 3 'echo "0 0 0" > /proc/hpc/migsock/fault'
+	[ $rc != 0 ] || { fail "a connecting process migrated"; return 1; }
+	expect_eq "refusals for a half-open socket" "$(ms_stat 1 migrations_out_busy)" $((busy + 1)) || return 1
+	# The broken-off connect goes on by itself and completes; then the
+	# process may move, and its stream arrives whole.
+	wait_line 1 lk_c '^connected' 60 >/dev/null || return 1
+	on 1 "migrate $pid 2" || fail "migrate once connected" || return 1
+	on 1 "kill -USR1 $pid"
+	sent=$(wait_line 1 lk_c '^ok sent|FAIL' 60) || return 1
+	wait_line 3 lk_s "^ok received ${sent#ok sent }\$" 20 >/dev/null || return 1
+	wait_line 3 lk_s '^exit 0' 20 >/dev/null
+}
+
+# meta NODE HEX: send HEX as one metasocket message from node 1 to NODE's
+# migd; prints the answer ("ok" or the error text).
+meta() {
+	on 1 "echo '$1 $2' > /proc/hpc/migsock/metasock 2>/tmp/meta.err && echo ok || sed 's/.*error: //' /tmp/meta.err"
+}
+
+test_migsock_mig_bad_metasock_messages() {
+	need_nodes 2 || return 0
+	local bad before
+	bad=$(ms_stat 2 metasock_bad)
+	# Header: "MS", version 1, type, total length; then the body.
+	expect_eq "bad magic" "$(meta 2 000001020000001800000000000000000000000000000000)" "Protocol error" || return 1
+	expect_eq "bad version" "$(meta 2 4d530902000000180000000000000000000000000000000000)" "Protocol error" || return 1
+	expect_eq "unknown type" "$(meta 2 4d530109000000180000000000000000000000000000000000)" "Protocol error" || return 1
+	expect_eq "length beyond the limit" "$(meta 2 4d5301017fffffff)" "Protocol error" || return 1
+	expect_eq "body shorter than its length" "$(meta 2 4d530102000000180000)" "Connection reset by peer" || return 1
+	expect_eq "MIGTOYOU counting a record it lacks" "$(meta 2 4d53010100000014000100010002000100001092)" "Protocol error" || return 1
+	expect_eq "MIGTOYOU without sockets" "$(meta 2 4d53010100000014000100010002000000001092)" "Invalid argument" || return 1
+	expect_eq "MIGACKED for no old copy" "$(meta 2 4d530102000000181f401f41000100020000000500000001)" "No such file or directory" || return 1
+	expect_eq "OPENLISTEN naming another node" "$(meta 2 4d530104000000181e780002000010920000000100030000)" "Invalid argument" || return 1
+	expect_eq "OPENLISTEN to a node not home" "$(meta 2 4d530104000000181e780003000010920000000100010000)" "Invalid argument" || return 1
+	expect_eq "odd hex" "$(meta 2 4d5301040000001)" "Invalid argument" || return 1
+	expect_eq "no such node" "$(meta 9 4d530105000000181e780002000010920000000100010000)" "No route to host" || return 1
+	[ "$(ms_stat 2 metasock_bad)" -ge $((bad + 8)) ] || fail "node 2 counted too few bad messages" || return 1
+	# Well-formed ones still work: OPENLISTEN makes a redirect to node 1,
+	# CLOSELISTEN takes it away, twice is an error.
+	expect_eq "OPENLISTEN" "$(meta 2 4d530104000000181e780002000010920000000100010000)" ok || return 1
+	expect_eq "redirect after OPENLISTEN" "$(redirect_on 2 7800)" 1 || return 1
+	expect_eq "CLOSELISTEN" "$(meta 2 4d530105000000181e780002000010920000000100010000)" ok || return 1
+	expect_eq "redirect after CLOSELISTEN" "$(redirect_on 2 7800)" "" || return 1
+	expect_eq "CLOSELISTEN again" "$(meta 2 4d530105000000181e780002000010920000000100010000)" "No such file or directory"
+}
+
 test_migsock_mig_zz_nothing_left() {
 	local n left
 	sleep 3	# TIME_WAIT is 2 s
