@@ -71,6 +71,8 @@ pub(crate) struct Redirect {
     pub(crate) cnode: u16,
     /// Its pid on this (its home) node.
     pub(crate) pid: Pid,
+    /// The listener's migration epoch there: older news is ignored.
+    pub(crate) epoch: u16,
 }
 
 /// Everything the node knows, under one lock.

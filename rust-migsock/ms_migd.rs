@@ -279,6 +279,7 @@ fn commit(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u16) 
                     let r = Redirect {
                         cnode: new_node,
                         pid: key.1,
+                        epoch: g.eng.save().0.next_epoch(),
                     };
                     let _ = t.redirects.try_create_and_insert(lk, r, GFP_KERNEL);
                 }
@@ -550,12 +551,22 @@ fn set_redirect(l: &ListenMsg, from: u16) -> Result {
     }
     let lk = (l.port, l.hnode);
     ms_data::with_tables(|t| {
-        if t.listeners.get(&lk).is_some() || t.redirects.get(&lk).is_some_and(|r| r.pid != l.pid) {
+        if t.listeners.get(&lk).is_some() {
             return Err(EADDRINUSE);
+        }
+        if let Some(r) = t.redirects.get(&lk) {
+            if r.pid != l.pid {
+                return Err(EADDRINUSE);
+            }
+            // News of an older move (queued MIGLISTENs may cross).
+            if r.epoch != l.epoch && !crate::mtcp::seq::epoch_newer(l.epoch, r.epoch) {
+                return Err(ESTALE);
+            }
         }
         let r = Redirect {
             cnode: from,
             pid: l.pid,
+            epoch: l.epoch,
         };
         t.redirects.try_create_and_insert(lk, r, GFP_KERNEL)?;
         Ok(())
@@ -593,6 +604,7 @@ pub(crate) fn reap_unclaimed(now: u64) {
     for t in ms_data::take_unclaimed(now, UNCLAIMED_MS).iter() {
         add(&STATS.unclaimed, 1);
         for s in t.fds.values() {
+            let _own = s.reclock.lock();
             crate::ms_systest::release(s, false);
         }
     }

@@ -183,7 +183,7 @@ enum Found {
     Sock(Arc<MsSock>),
     Moved(route::Moved),
     Listener(Arc<MsSock>),
-    Redirect(u16),
+    Redirect(u16, u16),
     Nothing,
 }
 
@@ -204,7 +204,7 @@ fn lookup(h: &Header) -> Found {
             return Ok(Found::Listener(l.clone()));
         }
         if let Some(r) = t.redirects.get(&lk) {
-            return Ok(Found::Redirect(r.cnode));
+            return Ok(Found::Redirect(r.cnode, r.epoch));
         }
         Ok(Found::Nothing)
     });
@@ -300,10 +300,10 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
                 reply(&h, src, out);
             }
         }
-        Found::Redirect(cnode) => {
+        Found::Redirect(cnode, epoch) => {
             let view = ListenerView {
                 cnode,
-                epoch: 1,
+                epoch,
                 backlog_full: false,
             };
             if let Route::Reply(h) =

@@ -1096,6 +1096,9 @@ impl<B: Storage> Sock<B> {
             self.rcv_wnd(),
         ) else {
             if !h.flags.rst() {
+                // The peer probing a window we keep shut (our process is
+                // migrating, not reading) still acknowledges the move.
+                self.mig_echo(h, &mut ev);
                 self.ack_pending = true;
                 ev.add(Events::TRANSMIT);
             }
@@ -1155,12 +1158,7 @@ impl<B: Storage> Sock<B> {
             self.ack_pending = true;
             ev.add(Events::TRANSMIT);
         }
-        // Acknowledged migration: the peer echoes our current epoch.
-        if self.newly_migrated && h.mig.is_some_and(|m| m.echo == self.mig_epoch) {
-            self.newly_migrated = false;
-            self.mig_ack_at = None;
-            ev.add(Events::MIG_ACKED);
-        }
+        self.mig_echo(h, &mut ev);
         if seq::gt(h.ack, self.snd_una) {
             self.dupacks = 0;
             self.on_ack(now, h.ack, &mut ev);
@@ -1191,6 +1189,17 @@ impl<B: Storage> Sock<B> {
         // 6. Data and 7. FIN.
         self.take_text(now, &c, seg.payload, &mut ev);
         ev.into()
+    }
+
+    /// Acknowledged migration: the peer echoes our current epoch, on a
+    /// segment whose ACK shows it knows our sequence space.
+    fn mig_echo(&mut self, h: &Header, ev: &mut Events) {
+        let ack_ok = h.flags.ack() && seq::le(self.snd_una, h.ack) && seq::le(h.ack, self.snd_max);
+        if self.newly_migrated && ack_ok && h.mig.is_some_and(|m| m.echo == self.mig_epoch) {
+            self.newly_migrated = false;
+            self.mig_ack_at = None;
+            ev.add(Events::MIG_ACKED);
+        }
     }
 
     fn on_mig_signal(&mut self, h: &Header, m: MigOpt, ev: &mut Events) {
@@ -1795,6 +1804,52 @@ mod tests {
         assert_eq!(b.readable(), 160);
         let (ev, _) = xfer(5, &mut b, &mut m);
         assert!(ev.has(Events::MIG_ACKED));
+    }
+
+    #[test]
+    fn shut_window_still_hears_the_move_acknowledged() {
+        let (mut a, mut b) = established();
+        // B fills A's receive queue; A's process does not read.
+        b.send(&[7u8; 200]).unwrap();
+        xfer(0, &mut b, &mut a);
+        xfer(0, &mut a, &mut b);
+        assert_eq!(a.rcv_wnd(), 0);
+        let (v, unacked, unsent) = a.save();
+        let (r1, r2) = a.recv_queue();
+        let rq: Vec<u8> = [r1, r2].concat();
+        let mut m = sock();
+        m.restore(5, 9, &v, &[][..unacked], &[][..unsent], &rq)
+            .unwrap();
+        assert!(m.newly_migrated());
+        // B hears of the move and probes the shut window with data that
+        // carries the echo: out of window, yet the move is acknowledged.
+        xfer(5, &mut m, &mut b);
+        let h = Header {
+            sport: 1000,
+            dport: 1001,
+            shnode: 2,
+            dhnode: 1,
+            seq: m.rcv_nxt(),
+            ack: m.snd_nxt(),
+            flags: Flags::ACK,
+            window: 200,
+            mig: Some(MigOpt {
+                node: 0,
+                epoch: 0,
+                echo: m.mig_epoch(),
+                req: false,
+            }),
+            ..Header::default()
+        };
+        let probe = Segment {
+            hdr: h,
+            payload: &[8u8; 10],
+        };
+        let src = Source { node: 2, addr: 0 };
+        let o = m.on_segment(6, &probe, src);
+        assert!(o.events.has(Events::MIG_ACKED));
+        assert!(!m.newly_migrated());
+        assert_eq!(m.readable(), 200, "the probe's data stays out");
     }
 
     #[test]
