@@ -595,55 +595,46 @@ fn partial(done: usize, e: Error) -> Result<usize> {
     }
 }
 
-/// Sends `len` bytes at `buf`; returns the count taken.
-fn send_buf(
-    s: &MsSock,
-    buf: UserPtr,
-    len: usize,
-    flags: u32,
-    bounce: &mut KVec<u8>,
-) -> Result<usize> {
+/// Sends `len` bytes at `buf`; returns the count taken.  The bytes go
+/// from user memory straight into the send queue, which segments are sent
+/// and resent from: one copy (the thesis's `ms_alloc_pkt()` idea).
+fn send_buf(s: &MsSock, buf: UserPtr, len: usize, flags: u32) -> Result<usize> {
     let mut reader = UserSlice::new(buf, len).reader();
     let mut sent = 0usize;
+    let mut g = s.inner.lock();
     while sent < len {
-        let n = (len - sent).min(bounce.len());
-        if let Err(e) = reader.read_slice(&mut bounce[..n]) {
-            return partial(sent, e);
+        if g.listening {
+            return Err(ENOTCONN);
         }
-        let mut off = 0usize;
-        let mut g = s.inner.lock();
-        while off < n {
-            if g.listening {
-                return Err(ENOTCONN);
+        let want = (len - sent).min(CHUNK);
+        match g.eng.send_with(want, |dst| reader.read_slice(dst)) {
+            Ok(Ok(k)) => {
+                sent += k;
+                let mut out = Outbox::new();
+                flush(&mut g, &mut out);
+                drop(g);
+                out.run();
+                g = s.inner.lock();
             }
-            match g.eng.send(&bounce[off..n]) {
-                Ok(k) => {
-                    off += k;
-                    sent += k;
-                    let mut out = Outbox::new();
-                    flush(&mut g, &mut out);
-                    drop(g);
-                    out.run();
-                    g = s.inner.lock();
+            // A bad buffer: nothing of this piece was queued.
+            Ok(Err(e)) => return partial(sent, e),
+            Err(Errno::Again) => {
+                if nonblocking(&g, flags) {
+                    return partial(sent, EAGAIN);
                 }
-                Err(Errno::Again) => {
-                    if nonblocking(&g, flags) {
-                        return partial(sent, EAGAIN);
-                    }
-                    let (woke, g2) = wait(s, g, 0);
-                    g = g2;
-                    if woke == Woke::Signal {
-                        return partial(sent, interrupted(0));
-                    }
+                let (woke, g2) = wait(s, g, 0);
+                g = g2;
+                if woke == Woke::Signal {
+                    return partial(sent, interrupted(0));
                 }
-                Err(Errno::Pipe) => {
-                    if sent > 0 {
-                        return Ok(sent);
-                    }
-                    return Err(epipe(flags));
-                }
-                Err(e) => return partial(sent, errno(e)),
             }
+            Err(Errno::Pipe) => {
+                if sent > 0 {
+                    return Ok(sent);
+                }
+                return Err(epipe(flags));
+            }
+            Err(e) => return partial(sent, errno(e)),
         }
     }
     Ok(sent)
@@ -665,8 +656,7 @@ fn send_user(s: &MsSock, buf: c_ulong, len: c_ulong, flags: c_ulong) -> Result<c
     if len == 0 {
         return Ok(0);
     }
-    let mut bounce = bounce_for(len)?;
-    Ok(send_buf(s, uptr(buf), len, flags, &mut bounce)? as c_long)
+    Ok(send_buf(s, uptr(buf), len, flags)? as c_long)
 }
 
 /// Receives into `len` bytes at `buf`.  `min` bytes are waited for (the
@@ -810,7 +800,11 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
         w.write(&0u32)?;
     }
     let mut total = 0usize;
-    let mut bounce = bounce_for(CHUNK)?;
+    let mut bounce = if sending {
+        KVec::new()
+    } else {
+        bounce_for(CHUNK)?
+    };
     for i in 0..n {
         let at = iov_base
             .checked_add(i * size_of::<bindings::iovec>())
@@ -825,7 +819,7 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
         }
         let p = UserPtr::from_ptr(v.iov_base);
         let r = if sending {
-            send_buf(s, p, len, flags, &mut bounce)
+            send_buf(s, p, len, flags)
         } else {
             recv_buf(s, p, len, flags, i == 0 || total == 0, &mut bounce)
         };

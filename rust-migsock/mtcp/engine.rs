@@ -46,7 +46,7 @@ use super::crop;
 use super::ring::{Ring, Storage};
 use super::seq;
 use super::wire::{self, Flags, Header, MigOpt, Segment};
-use super::{Errno, Node};
+use super::{copy_bytes, Errno, Node};
 
 /// Connection states of RFC 793 section 3.2 (thesis `enum mts_state`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -792,6 +792,29 @@ impl<B: Storage> Sock<B> {
 
     /// Queues data to send (thesis `ms_sendmsg()`); returns how much was taken.
     pub fn send(&mut self, data: &[u8]) -> Result<usize, Errno> {
+        let mut off = 0usize;
+        let r = self.send_with(data.len(), |dst| {
+            let src = data.get(off..).unwrap_or(&[]);
+            off = off.saturating_add(copy_bytes(dst, src));
+            Ok::<(), core::convert::Infallible>(())
+        })?;
+        match r {
+            Ok(n) => Ok(n),
+            Err(never) => match never {},
+        }
+    }
+
+    /// Like [`Sock::send`], but `fill` writes up to `len` bytes straight
+    /// into the send queue (up to two pieces, in order), so the data is
+    /// copied once, from where it comes to the queue segments are sent
+    /// (and resent) from (the thesis's `ms_alloc_pkt()` idea).  The outer
+    /// error is the socket's; the inner one `fill`'s, and then nothing is
+    /// queued.
+    pub fn send_with<E>(
+        &mut self,
+        len: usize,
+        fill: impl FnMut(&mut [u8]) -> Result<(), E>,
+    ) -> Result<Result<usize, E>, Errno> {
         match self.state {
             State::SynSent | State::SynReceived | State::Established | State::CloseWait => {}
             State::Closed => return Err(self.errno.unwrap_or(Errno::NotConn)),
@@ -801,11 +824,10 @@ impl<B: Storage> Sock<B> {
         if self.iostate & MTIO_WR == 0 {
             return Err(Errno::Pipe);
         }
-        let n = self.snd.push(data);
-        if n == 0 && !data.is_empty() {
-            return Err(Errno::Again);
+        match self.snd.push_with(len, fill) {
+            Ok(0) if len > 0 => Err(Errno::Again),
+            r => Ok(r),
         }
-        Ok(n)
     }
 
     /// Reads received data (thesis `ms_recvmsg()`); with `peek` the data

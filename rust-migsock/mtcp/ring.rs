@@ -90,6 +90,35 @@ impl<B: Storage> Ring<B> {
         n
     }
 
+    /// Appends up to `max` bytes that `fill` writes straight into the free
+    /// space (up to two pieces, in order), so data from elsewhere (user
+    /// memory, in the kernel) is copied once.  If `fill` fails nothing is
+    /// appended.  Returns the number of bytes appended.
+    pub fn push_with<E>(
+        &mut self,
+        max: usize,
+        mut fill: impl FnMut(&mut [u8]) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        let n = max.min(self.free());
+        if n == 0 {
+            return Ok(0);
+        }
+        let tail = self.phys(self.len);
+        let first = n.min(self.capacity().saturating_sub(tail));
+        let buf = &mut *self.buf;
+        if let Some(a) = buf.get_mut(tail..tail.saturating_add(first)) {
+            fill(a)?;
+        }
+        if let Some(b) = buf
+            .get_mut(..n.saturating_sub(first))
+            .filter(|b| !b.is_empty())
+        {
+            fill(b)?;
+        }
+        self.len = self.len.saturating_add(n);
+        Ok(n)
+    }
+
     /// The held bytes from `off` on, at most `max` of them, as up to two
     /// slices (the second non-empty only where the ring wraps).
     pub fn slices(&self, off: usize, max: usize) -> (&[u8], &[u8]) {
@@ -133,6 +162,28 @@ impl<B: Storage> Ring<B> {
     clippy::panic
 )]
 mod tests {
+    #[test]
+    fn push_with_fills_both_pieces_or_nothing() {
+        let mut r = Ring::new(std::vec![0u8; 8]);
+        assert_eq!(r.push(b"abcdef"), 6);
+        assert_eq!(r.consume(4), 4);
+        // Free space wraps: 2 bytes at the end, 4 at the start.
+        let mut src = b"123456789".iter().copied();
+        let mut calls = 0;
+        let n = r.push_with(9, |d| {
+            calls += 1;
+            d.iter_mut().for_each(|b| *b = src.next().unwrap());
+            Ok::<(), ()>(())
+        });
+        assert_eq!((n, calls), (Ok(6), 2));
+        let mut out = [0u8; 8];
+        assert_eq!(r.copy_out(0, &mut out), 8);
+        assert_eq!(&out, b"ef123456");
+        let mut r2 = Ring::new(std::vec![0u8; 4]);
+        assert_eq!(r2.push_with(3, |_| Err("fault")), Err("fault"));
+        assert!(r2.is_empty());
+    }
+
     use super::*;
 
     #[test]
