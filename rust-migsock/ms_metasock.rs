@@ -40,6 +40,7 @@ use crate::ms_sock::{
     MsSock,
     SockInner, //
 };
+use crate::ms_systest::errno;
 use crate::mtcp::{
     engine::{
         Conn,
@@ -52,10 +53,6 @@ use crate::mtcp::{
 pub(crate) const MIGD_PORT: u16 = 1;
 
 static NEXT_SEQ: Atomic<u32> = Atomic::new(0);
-
-fn errno(e: Errno) -> Error {
-    Error::from_errno(-e.to_errno())
-}
 
 /// Sleeps on `s` for at most 100 ms, unless `deadline` (ms) has passed.
 fn sleep_on<'a>(

@@ -192,7 +192,8 @@ pub(crate) fn dispatch(call: c_int, args: UserPtr) -> Result<c_long> {
     }
 }
 
-fn errno(e: Errno) -> Error {
+/// The kernel error for an engine errno.
+pub(crate) fn errno(e: Errno) -> Error {
     Error::from_errno(-e.to_errno())
 }
 
