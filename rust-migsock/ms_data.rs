@@ -73,6 +73,9 @@ pub(crate) struct Redirect {
     pub(crate) pid: Pid,
     /// The listener's migration epoch there: older news is ignored.
     pub(crate) epoch: u16,
+    /// On a node the listener left that is not its home: forwards SYNs
+    /// until this time (ms), the thesis's 30 s, then goes.  `None` at home.
+    pub(crate) until: Option<u64>,
 }
 
 /// Everything the node knows, under one lock.
@@ -267,7 +270,8 @@ pub(crate) fn drop_redirects(key: TaskKey) {
     });
 }
 
-/// Forgets old copies whose MIGACKED did not come within `max_ms`.
+/// Forgets old copies whose MIGACKED did not come within `max_ms`, and
+/// forwarding listeners whose time is up.
 pub(crate) fn expire_moved(now: u64, max_ms: u64) {
     let _ = with_tables(|t| {
         let mut gone = KVec::new();
@@ -278,6 +282,15 @@ pub(crate) fn expire_moved(now: u64, max_ms: u64) {
         }
         for k in gone.iter() {
             t.moved.remove(k);
+        }
+        let mut over = KVec::new();
+        for (k, r) in t.redirects.iter() {
+            if r.until.is_some_and(|u| now >= u) {
+                over.push(*k, GFP_KERNEL)?;
+            }
+        }
+        for k in over.iter() {
+            t.redirects.remove(k);
         }
         Ok(())
     });
@@ -378,8 +391,9 @@ pub(crate) fn show_sockets(m: &SeqFile) {
     for s in v.iter() {
         show_one(m, s);
     }
-    // Old copies (state MOVED, lcnode = the new node) and home redirects
-    // (state REDIRECT, lcnode = where the listener runs), same columns.
+    // Old copies (state MOVED, lcnode = the new node), home redirects
+    // (state REDIRECT, lcnode = where the listener runs) and listeners that
+    // left this node, forwarding for a while (state FORWARD), same columns.
     let _ = with_tables(|t| {
         for (k, mv) in t.moved.iter() {
             seq_print!(
@@ -393,9 +407,15 @@ pub(crate) fn show_sockets(m: &SeqFile) {
             );
         }
         for (k, r) in t.redirects.iter() {
+            let what = if r.until.is_some() {
+                "FORWARD"
+            } else {
+                "REDIRECT"
+            };
             seq_print!(
                 m,
-                "0 REDIRECT {} 0 {} {} 0 0 -1 {} 0 0 0 0 0\n",
+                "0 {} {} 0 {} {} 0 0 -1 {} 0 0 0 0 0\n",
+                what,
                 k.0,
                 k.1,
                 r.cnode,

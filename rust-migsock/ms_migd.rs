@@ -86,6 +86,8 @@ use crate::mtcp::{
 
 /// How long a leaving process waits for its sockets to settle.
 const SETTLE_MS: u64 = 5000;
+/// A node a listener left (not its home) forwards SYNs this long.
+const FORWARD_MS: u64 = 30_000;
 /// Deadline of a MIGTOYOU exchange.
 const MIGTOYOU_MS: u64 = 10_000;
 /// Deadline for one message to the migd (read, handle, answer).
@@ -275,14 +277,16 @@ fn commit(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u16) 
                 if t.listeners.get(&lk).is_some_and(|x| Arc::ptr_eq(x, s)) {
                     t.listeners.remove(&lk);
                 }
-                if key.0 == here {
-                    let r = Redirect {
-                        cnode: new_node,
-                        pid: key.1,
-                        epoch: g.eng.save().0.next_epoch(),
-                    };
-                    let _ = t.redirects.try_create_and_insert(lk, r, GFP_KERNEL);
-                }
+                // Home redirects for as long as the process lives; a node
+                // the listener merely passed forwards SYNs already sent
+                // its way for a while (thesis: 30 s).
+                let r = Redirect {
+                    cnode: new_node,
+                    pid: key.1,
+                    epoch: g.eng.save().0.next_epoch(),
+                    until: (key.0 != here).then(|| now.saturating_add(FORWARD_MS)),
+                };
+                let _ = t.redirects.try_create_and_insert(lk, r, GFP_KERNEL);
                 g.listening = false;
                 g.orphan = true;
             } else if let Some(k) = g.hashed.take() {
@@ -460,7 +464,10 @@ fn enter(t: &mut ms_data::Tables, key: TaskKey, from: u16, made: &[Arc<MsSock>])
         }
         if g.listening {
             let lk = (g.eng.conn.local_port, g.eng.conn.local_hnode);
-            let theirs = t.redirects.get(&lk).is_some_and(|x| x.pid != key.1);
+            let theirs = t
+                .redirects
+                .get(&lk)
+                .is_some_and(|x| x.pid != key.1 && x.until.is_none());
             if t.listeners.get(&lk).is_some() || theirs {
                 r = Err(EADDRINUSE);
                 break;
@@ -567,6 +574,7 @@ fn set_redirect(l: &ListenMsg, from: u16) -> Result {
             cnode: from,
             pid: l.pid,
             epoch: l.epoch,
+            until: None,
         };
         t.redirects.try_create_and_insert(lk, r, GFP_KERNEL)?;
         Ok(())

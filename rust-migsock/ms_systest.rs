@@ -279,11 +279,14 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
         if task.fds.get(&fd).is_some() {
             return Err(EBADF);
         }
-        // A listener of this home node, here or (redirect) elsewhere.
-        if t.listeners.get(&(lport, key.0)).is_some() || t.redirects.get(&(lport, key.0)).is_some()
-        {
+        // A listener of this home node, here or (redirect) elsewhere; a
+        // listener that only passed through here gives way.
+        let lk = (lport, key.0);
+        let home_redirect = t.redirects.get(&lk).is_some_and(|r| r.until.is_none());
+        if t.listeners.get(&lk).is_some() || home_redirect {
             return Err(EINVAL);
         }
+        t.redirects.remove(&lk);
         t.listeners
             .try_create_and_insert((lport, key.0), s.clone(), GFP_KERNEL)?;
         let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
