@@ -371,21 +371,30 @@ fn parse_options(mut opts: &[u8]) -> Result<Option<MigOpt>, WireError> {
 
 /// Ones'-complement sum of `data` as big-endian 16-bit words, folded, not
 /// complemented, starting from `sum`.
-fn sum16(mut sum: u32, data: &[u8]) -> u32 {
-    let mut chunks = data.chunks_exact(2);
-    for c in &mut chunks {
-        let w = u32::from(u16::from_be_bytes([
-            c.first().copied().unwrap_or(0),
-            c.get(1).copied().unwrap_or(0),
-        ]));
-        sum = sum.wrapping_add(w);
-        sum = (sum & 0xffff).wrapping_add(sum >> 16);
+fn sum16(sum: u32, data: &[u8]) -> u32 {
+    // One's complement sum of 16-bit big-endian words (RFC 1071), eight
+    // bytes at a time: a 32-bit word is congruent to the sum of its two
+    // halves modulo 0xffff, so 32-bit halves summed into 64 bits and folded
+    // at the end give the same checksum.  A segment is far too short for
+    // the 64-bit sum to overflow.
+    let mut acc = u64::from(sum);
+    let mut wide = data.chunks_exact(8);
+    for c in &mut wide {
+        let w = <[u8; 8]>::try_from(c).map_or(0, u64::from_be_bytes);
+        acc = acc.wrapping_add(w >> 32).wrapping_add(w & 0xffff_ffff);
     }
-    if let Some(&last) = chunks.remainder().first() {
-        sum = sum.wrapping_add(u32::from(last) << 8);
-        sum = (sum & 0xffff).wrapping_add(sum >> 16);
+    let mut pairs = wide.remainder().chunks_exact(2);
+    for c in &mut pairs {
+        let w = <[u8; 2]>::try_from(c).map_or(0, u16::from_be_bytes);
+        acc = acc.wrapping_add(u64::from(w));
     }
-    sum
+    if let Some(&last) = pairs.remainder().first() {
+        acc = acc.wrapping_add(u64::from(last) << 8);
+    }
+    while acc >> 16 != 0 {
+        acc = (acc & 0xffff).wrapping_add(acc >> 16);
+    }
+    acc as u32
 }
 
 /// Checksum of a whole segment (header and data) with the checksum field
@@ -546,6 +555,30 @@ mod tests {
         assert_eq!(parse(&d).unwrap().hdr.mig, None);
         let big = [0u8; MAX_SEGMENT + 1];
         assert_eq!(parse(&big), Err(WireError::TooLong));
+    }
+
+    #[test]
+    fn wide_sum_matches_word_by_word() {
+        fn reference(data: &[u8]) -> u32 {
+            let mut sum = 0u32;
+            for c in data.chunks(2) {
+                let w = u32::from(c[0]) << 8 | u32::from(*c.get(1).unwrap_or(&0));
+                sum += w;
+                sum = (sum & 0xffff) + (sum >> 16);
+            }
+            sum
+        }
+        let mut x = 0x1234_5678u32;
+        let mut data = [0u8; 1500];
+        for b in data.iter_mut() {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            *b = (x >> 24) as u8;
+        }
+        for len in (0..64).chain([255, 256, 1023, 1400, 1499, 1500]) {
+            assert_eq!(sum16(0, &data[..len]), reference(&data[..len]), "len {len}");
+        }
+        assert_eq!(sum16(0, &[0xff; 1400]), reference(&[0xff; 1400]));
+        assert_eq!(sum16(0, &[0; 9]), 0);
     }
 
     #[test]
