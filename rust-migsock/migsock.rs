@@ -118,6 +118,22 @@ pub unsafe extern "C" fn ms_process_migrate_inbound(
     ms_migd::inbound(task);
 }
 
+/// hpc: the move of the current process `tsk` to `new_node` failed after
+/// the outbound hook let it go; its sockets come back.
+///
+/// # Safety
+///
+/// `tsk` must be the current task.
+#[no_mangle]
+pub unsafe extern "C" fn ms_process_migrate_failed(
+    tsk: *mut bindings::task_struct,
+    new_node: c_int,
+) {
+    // SAFETY: hpc passes the current task, valid for the call.
+    let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
+    ms_migd::failed(task, new_node);
+}
+
 /// Show callback of `/proc/hpc/migsock/sockets`.
 ///
 /// # Safety

@@ -90,6 +90,8 @@ const SETTLE_MS: u64 = 5000;
 const FORWARD_MS: u64 = 30_000;
 /// Deadline of a MIGTOYOU exchange.
 const MIGTOYOU_MS: u64 = 10_000;
+/// Deadline of a MIGBACK, which waits for a MIGTOYOU the other way.
+const MIGBACK_MS: u64 = 25_000;
 /// Deadline for one message to the migd (read, handle, answer).
 const SERVE_MS: u64 = 5000;
 /// Deadline of one queued message (MIGACKED, *LISTEN) and its tries.
@@ -114,6 +116,9 @@ struct MigStats {
     tx_refused: Atomic<u64>,
     tx_failed: Atomic<u64>,
     unclaimed: Atomic<u64>,
+    given_back: Atomic<u64>,
+    taken_back: Atomic<u64>,
+    back_failed: Atomic<u64>,
 }
 
 static STATS: MigStats = MigStats {
@@ -131,6 +136,9 @@ static STATS: MigStats = MigStats {
     tx_refused: Atomic::new(0),
     tx_failed: Atomic::new(0),
     unclaimed: Atomic::new(0),
+    given_back: Atomic::new(0),
+    taken_back: Atomic::new(0),
+    back_failed: Atomic::new(0),
 };
 
 /// Messages the migd sends on its own, oldest first.
@@ -163,7 +171,8 @@ pub(crate) fn show_stats(m: &SeqFile) {
         "migrations_out {}\nmigrations_out_failed {}\nmigrations_out_busy {}\n\
          socks_out {}\nmigrations_in {}\nmigrations_in_failed {}\nsocks_in {}\n\
          metasock_msgs {}\nmetasock_bad {}\nmigacked_in {}\nmigd_tx {}\n\
-         migd_tx_refused {}\nmigd_tx_failed {}\narrivals_unclaimed {}\n",
+         migd_tx_refused {}\nmigd_tx_failed {}\narrivals_unclaimed {}\n\
+         socks_given_back {}\nsocks_taken_back {}\nsocks_back_failed {}\n",
         s.out_ok.load(Relaxed),
         s.out_failed.load(Relaxed),
         s.out_busy.load(Relaxed),
@@ -177,7 +186,10 @@ pub(crate) fn show_stats(m: &SeqFile) {
         s.tx_ok.load(Relaxed),
         s.tx_refused.load(Relaxed),
         s.tx_failed.load(Relaxed),
-        s.unclaimed.load(Relaxed)
+        s.unclaimed.load(Relaxed),
+        s.given_back.load(Relaxed),
+        s.taken_back.load(Relaxed),
+        s.back_failed.load(Relaxed)
     );
 }
 
@@ -384,6 +396,89 @@ pub(crate) fn inbound(task: &Task) {
     for m in msgs.iter() {
         queue_listen(MsgType::MigListen, key.0, m);
     }
+}
+
+/// hpc could not move `task` to `new_node` after its sockets went there
+/// (the image transfer failed): the process stays, and its sockets come
+/// back (MIGBACK; the new node answers once they are here again).
+pub(crate) fn failed(task: &Task, new_node: c_int) {
+    let Ok(node) = u16::try_from(new_node) else {
+        return;
+    };
+    let key = ms_data::key_of(task);
+    let here = this_node();
+    // Sockets still here: nothing had gone.
+    if ms_data::with_tables(|t| Ok(t.tasks.get(&key).is_some())).unwrap_or(true) {
+        return;
+    }
+    let p = ProcHdr {
+        hnode: key.0,
+        prev_node: here,
+        new_node: node,
+        pid: key.1,
+    };
+    let mut buf = [0u8; metasock::HDR_LEN + metasock::PROC_LEN];
+    let Ok(n) = metasock::encode_migback(&p, &mut buf) else {
+        return;
+    };
+    let deadline = now_ms().saturating_add(MIGBACK_MS);
+    match ms_metasock::exchange(node, &buf[..n], deadline) {
+        Ok(Ok(())) => {
+            // The process is here: its sockets are not waiting for it.
+            let _ = ms_data::with_tables(|t| {
+                if let Some(mt) = t.tasks.get_mut(&key) {
+                    mt.unclaimed_since = None;
+                }
+                Ok(())
+            });
+            add(&STATS.taken_back, 1);
+        }
+        // ENOENT: it had no sockets, or they were not there any more.
+        Ok(Err(e)) if e == ENOENT => {}
+        r => {
+            add(&STATS.back_failed, 1);
+            pr_info!(
+                "pid {}: its sockets stay on node {} ({})\n",
+                key.1,
+                node,
+                r.and_then(|x| x).err().map_or(0, |e| e.to_errno())
+            );
+        }
+    }
+}
+
+/// MIGBACK from `from`: the process whose sockets came from there never
+/// arrived; they go back to it, and old copies stay here meanwhile.
+fn give_back(p: &ProcHdr, from: u16) -> Result {
+    let here = this_node();
+    if p.prev_node != from || p.new_node != here || p.hnode == 0 || p.pid <= 0 {
+        return Err(EINVAL);
+    }
+    let key: TaskKey = (p.hnode, p.pid);
+    let mut socks = KVec::new();
+    ms_data::with_tables(|t| {
+        let mt = t.tasks.get(&key).ok_or(ENOENT)?;
+        if mt.unclaimed_since.is_none() || mt.prev_node != from {
+            return Err(ENOENT);
+        }
+        for (fd, s) in mt.fds.iter() {
+            socks.push((*fd, s.clone()), GFP_KERNEL)?;
+        }
+        Ok(())
+    })?;
+    let mut own = KVec::new();
+    for (_, s) in socks.iter() {
+        own.push(s.reclock.lock(), GFP_KERNEL)?;
+    }
+    // Not waiting for acknowledgments: the process is over there now.
+    set_departing(&socks, true);
+    if let Err(e) = send_socks(&socks, key, here, from) {
+        set_departing(&socks, false);
+        return Err(e);
+    }
+    commit(&socks, key, here, from);
+    add(&STATS.given_back, 1);
+    Ok(())
 }
 
 // ----- arriving --------------------------------------------------------------
@@ -600,6 +695,7 @@ fn handle(msg: &[u8], from: u16) -> Result {
         Msg::MigAcked(a) => migacked(&a, from),
         Msg::MigListen(l) | Msg::OpenListen(l) => set_redirect(&l, from),
         Msg::CloseListen(l) => close_redirect(&l, from),
+        Msg::MigBack(p) => give_back(&p, from),
     }
 }
 
@@ -664,7 +760,8 @@ fn serve(c: &Arc<MsSock>) {
     if r == Err(EPROTO) || r == Err(EINVAL) {
         add(&STATS.msgs_bad, 1);
     }
-    ms_metasock::answer(c, r, deadline);
+    // Handling may have taken a while (MIGBACK sends a MIGTOYOU).
+    ms_metasock::answer(c, r, now_ms().saturating_add(SERVE_MS));
 }
 
 /// The migd: serves metasockets one at a time.  Nothing it does waits for

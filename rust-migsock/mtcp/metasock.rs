@@ -68,6 +68,9 @@ pub enum MsgType {
     OpenListen = 4,
     /// A process closed a listener away from home.
     CloseListen = 5,
+    /// Ours, not the thesis's: the process did not follow its sockets
+    /// (its image transfer failed); send them back to where it stayed.
+    MigBack = 6,
 }
 
 impl MsgType {
@@ -79,6 +82,7 @@ impl MsgType {
             3 => MsgType::MigListen,
             4 => MsgType::OpenListen,
             5 => MsgType::CloseListen,
+            6 => MsgType::MigBack,
             _ => return None,
         })
     }
@@ -236,6 +240,9 @@ pub enum Msg<'a> {
     OpenListen(ListenMsg),
     /// CLOSELISTEN.
     CloseListen(ListenMsg),
+    /// MIGBACK: `prev_node` is where the process stayed, `new_node` where
+    /// its sockets went.
+    MigBack(ProcHdr),
 }
 
 // ----- reading ---------------------------------------------------------------
@@ -411,6 +418,24 @@ pub fn decode(buf: &[u8]) -> Result<Msg<'_>, MsgError> {
         MsgType::MigListen => Msg::MigListen(parse_listen(body)?),
         MsgType::OpenListen => Msg::OpenListen(parse_listen(body)?),
         MsgType::CloseListen => Msg::CloseListen(parse_listen(body)?),
+        MsgType::MigBack => {
+            if body.len() != PROC_LEN {
+                return Err(MsgError::BadLength);
+            }
+            let mut r = Rd { b: body };
+            let hnode = r.u16()?;
+            let prev_node = r.u16()?;
+            let new_node = r.u16()?;
+            if r.u16()? != 0 {
+                return Err(MsgError::Reserved);
+            }
+            Msg::MigBack(ProcHdr {
+                hnode,
+                prev_node,
+                new_node,
+                pid: r.i32()?,
+            })
+        }
         MsgType::MigToYou => {
             let mut r = Rd { b: body };
             let hnode = r.u16()?;
@@ -491,6 +516,19 @@ pub fn encode_migacked(m: &MigAcked, out: &mut [u8]) -> Result<usize, MsgError> 
     w.u16(m.key.rem_hnode)?;
     w.i32(m.pid)?;
     w.i32(m.fd)?;
+    Ok(w.pos)
+}
+
+/// Encodes MIGBACK for process `p` into `out` (`HDR_LEN + PROC_LEN`).
+pub fn encode_migback(p: &ProcHdr, out: &mut [u8]) -> Result<usize, MsgError> {
+    let len = HDR_LEN.saturating_add(PROC_LEN);
+    let mut w = Wr { b: out, pos: 0 };
+    w.header(MsgType::MigBack, len)?;
+    w.u16(p.hnode)?;
+    w.u16(p.prev_node)?;
+    w.u16(p.new_node)?;
+    w.u16(0)?;
+    w.i32(p.pid)?;
     Ok(w.pos)
 }
 
@@ -701,6 +739,26 @@ mod tests {
             prev_ack_sent: 500,
             ..SockVars::default()
         }
+    }
+
+    #[test]
+    fn migback_round_trip_and_rejects() {
+        let p = ProcHdr {
+            hnode: 1,
+            prev_node: 1,
+            new_node: 3,
+            pid: 42,
+        };
+        let mut b = [0u8; HDR_LEN + PROC_LEN];
+        assert_eq!(encode_migback(&p, &mut b), Ok(HDR_LEN + PROC_LEN));
+        assert_eq!(decode(&b), Ok(Msg::MigBack(p)));
+        let mut bad = b;
+        bad[HDR_LEN + 7] = 1; // reserved
+        assert_eq!(decode(&bad), Err(MsgError::Reserved));
+        assert_eq!(
+            encode_migback(&p, &mut [0u8; HDR_LEN + PROC_LEN - 1]),
+            Err(MsgError::NoSpace)
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 # connection migrating at once, 50 times each, during a checked stream; a
 # server moving before and after accepting, with later clients reaching it
 # through its home node; a listener opened away from home; two processes
-# of different home nodes on one port of one node; nothing left behind.
+# of different home nodes on one port of one node; a move whose image
+# transfer fails after the sockets went (they come back); bad metasocket
+# messages; nothing left behind.
 #
 # One test by hand against a running cluster:
 #   NODES=3 bash -c 'source tests/lib.sh; source tests/cluster/70-migsock-migration.sh; test_migsock_mig_both_ends_50_times'
@@ -201,6 +203,36 @@ test_migsock_mig_locked_while_connecting() {
 	sent=$(wait_line 1 lk_c '^ok sent|FAIL' 60) || return 1
 	wait_line 3 lk_s "^ok received ${sent#ok sent }\$" 20 >/dev/null || return 1
 	wait_line 3 lk_s '^exit 0' 20 >/dev/null
+}
+
+test_migsock_mig_failed_transfer_gives_sockets_back() {
+	need_nodes 3 || return 0
+	local spid cpid sent back given
+	on 1 "test -e /proc/hpc/test/fail_image" || { echo "  skipped: no CONFIG_HPC_TEST_HOOKS" >&2; return 0; }
+	spawn 1 fb_s ms_stream sink 7960 1 || return 1
+	wait_line 1 fb_s 'listening' 20 >/dev/null || return 1
+	spid=$(stream_pid 1 fb_s) || return 1
+	spawn 2 fb_c ms_stream source 10.77.0.1 7960 || return 1
+	cpid=$(stream_pid 2 fb_c) || return 1
+	wait_line 2 fb_c '^connected' 20 >/dev/null || return 1
+	back=$(ms_stat 1 socks_taken_back)
+	given=$(ms_stat 3 socks_given_back)
+	# The sockets go to node 3, then the image transfer fails: the
+	# process stays on node 1 and its sockets come back (MIGBACK).
+	on 1 'echo 1 > /proc/hpc/test/fail_image' || return 1
+	if on 1 "migrate -t 20 $spid 3" 2>/dev/null; then
+		fail "a move whose image transfer failed succeeded"
+		return 1
+	fi
+	expect_eq "sockets taken back on node 1" "$(ms_stat 1 socks_taken_back)" $((back + 1)) || return 1
+	expect_eq "sockets given back by node 3" "$(ms_stat 3 socks_given_back)" $((given + 1)) || return 1
+	# The stream goes on whole, through a real move afterwards.
+	sleep 1
+	on 1 "migrate $spid 3" || fail "migrate after the failed move" || return 1
+	on 2 "kill -USR1 $cpid"
+	sent=$(wait_line 2 fb_c '^ok sent|FAIL' 60) || return 1
+	wait_line 1 fb_s "^ok received ${sent#ok sent }\$" 30 >/dev/null || return 1
+	wait_line 1 fb_s '^exit 0' 20 >/dev/null
 }
 
 # meta NODE HEX: send HEX as one metasocket message from node 1 to NODE's
