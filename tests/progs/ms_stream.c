@@ -21,7 +21,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +29,8 @@
 #include <unistd.h>
 
 #include "ms_calls.h"
+#include "mosctl.h"
+#include "prog_util.h"
 
 static char pat(long i)
 {
@@ -134,20 +135,6 @@ static void on_usr1(int sig)
 	stop = 1;
 }
 
-/* Moves the calling process to @node (hpc's /proc/self/goto). */
-static int go_to(int node)
-{
-	char b[16];
-	int fd = open("/proc/self/goto", O_WRONLY), n, ok;
-
-	if (fd < 0)
-		return -1;
-	n = snprintf(b, sizeof(b), "%d", node);
-	ok = write(fd, b, n) == n;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static int sink(int port, int count, int node)
 {
 	static char buf[65536];
@@ -155,7 +142,7 @@ static int sink(int port, int count, int node)
 
 	printf("pid %d\n", getpid());
 	fflush(stdout);
-	if (node > 0 && go_to(node)) {
+	if (node > 0 && mosctl_goto(node)) {
 		printf("FAIL goto %d: %s\n", node, strerror(errno));
 		return 1;
 	}
@@ -259,10 +246,17 @@ static int source(const char *addr, int port, long long bytes)
 
 int main(int argc, char **argv)
 {
-	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "sink"))
-		return sink(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0);
-	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "source"))
-		return source(argv[2], atoi(argv[3]), argc == 5 ? atoll(argv[4]) : -1);
+	long port, count, node = 0, bytes = -1;
+
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "sink") &&
+	    !parse_num(argv[2], 1, 65535, &port) &&
+	    !parse_num(argv[3], 1, 1000000, &count) &&
+	    (argc == 4 || !parse_num(argv[4], 1, 65535, &node)))
+		return sink(port, count, node);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "source") &&
+	    !parse_num(argv[3], 1, 65535, &port) &&
+	    (argc == 4 || !parse_num(argv[4], 0, 0x7fffffffffffffffL, &bytes)))
+		return source(argv[2], port, bytes);
 	if (argc == 4 && !strcmp(argv[1], "server"))
 		return server(atoi(argv[2]), atol(argv[3]));
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "client"))

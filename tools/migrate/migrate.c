@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mosctl.h"
+#include "prog_util.h"
 
 static void usage(void)
 {
@@ -24,19 +25,6 @@ static void usage(void)
 		"  -n    do not wait for the move to finish\n"
 		"  -t    how long to wait (default 60 s)\n", MOSCTL_NODE_MAX);
 	exit(2);
-}
-
-static int parse_num(const char *s, long min, long max, long *val)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
-		return -1;
-	*val = v;
-	return 0;
 }
 
 int main(int argc, char **argv)
