@@ -127,15 +127,14 @@ pub(crate) fn connect(node: u16, deadline: u64) -> Result<Arc<MsSock>> {
     }
     g = push(&s, g);
     loop {
-        match g.eng.state() {
-            State::SynSent | State::SynReceived => {}
-            State::Closed => {
-                let e = g.eng.take_error().map_or(ECONNREFUSED, errno);
+        match g.connect_outcome() {
+            None => {}
+            Some(Ok(())) => break,
+            Some(Err(e)) => {
                 drop(g);
                 ms_data::unhash(&s);
                 return Err(e);
             }
-            _ => break,
         }
         g = match sleep_on(&s, g, deadline) {
             Ok(g) => g,

@@ -718,13 +718,7 @@ pub(crate) fn reap_unclaimed(now: u64) {
 fn accept_one(l: &MsSock) -> Arc<MsSock> {
     let mut g = l.inner.lock();
     loop {
-        g.backlog
-            .retain(|c| c.inner.lock().eng.state() != State::Closed);
-        let ready = g
-            .backlog
-            .iter()
-            .position(|c| c.inner.lock().eng.state().synchronized());
-        if let Some(c) = ready.and_then(|i| g.backlog.remove(i).ok()) {
+        if let Some(c) = g.take_ready() {
             drop(g);
             let mut cg = c.inner.lock();
             cg.parent = None;

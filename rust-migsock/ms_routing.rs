@@ -271,17 +271,13 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
                 STATS.departing_drops.fetch_add(1, Relaxed);
                 return;
             }
-            // Requests that died unaccepted (reset, timed out) free their
-            // backlog slots here, not only at the next accept.
-            g.backlog
-                .retain(|c| c.inner.lock().eng.state() != State::Closed);
-            // The migd's listener exists before the node has a number.
-            let cnode = match g.eng.conn.local_cnode {
-                0 => here,
-                c => c,
-            };
+            // Requests that died unaccepted free their backlog slots
+            // here, not only at the next accept.
+            g.prune_backlog();
+            // A listener in the table runs here: ones that moved away are
+            // redirects (and the migd's exists before the node's number).
             let view = ListenerView {
-                cnode,
+                cnode: here,
                 epoch: 0,
                 backlog_full: g.backlog.len() >= crate::ms_sock::BACKLOG,
             };

@@ -24,7 +24,8 @@ use crate::mtcp::{
     engine::{
         Config,
         Opts,
-        Sock, //
+        Sock,
+        State, //
     },
     wire,
 };
@@ -70,6 +71,38 @@ pub(crate) struct SockInner {
     /// Arrived by migration from this node, which keeps the old copy until
     /// it gets MIGACKED (0: nothing to acknowledge).
     pub(crate) mig_from: u16,
+}
+
+impl SockInner {
+    /// Listener: forgets pending connections that died unaccepted (reset,
+    /// timed out), freeing their backlog slots.
+    pub(crate) fn prune_backlog(&mut self) {
+        self.backlog
+            .retain(|c| c.inner.lock().eng.state() != State::Closed);
+    }
+
+    /// Listener: takes the first pending connection that is established.
+    pub(crate) fn take_ready(&mut self) -> Option<Arc<MsSock>> {
+        self.prune_backlog();
+        let i = self
+            .backlog
+            .iter()
+            .position(|c| c.inner.lock().eng.state().synchronized())?;
+        self.backlog.remove(i).ok()
+    }
+
+    /// A connecting socket: `None` while the connection is being made, then
+    /// whether it was (the error taken off the socket if not).
+    pub(crate) fn connect_outcome(&mut self) -> Option<Result> {
+        match self.eng.state() {
+            State::SynSent | State::SynReceived => None,
+            State::Closed => Some(Err(self
+                .eng
+                .take_error()
+                .map_or(ECONNREFUSED, crate::ms_systest::errno))),
+            _ => Some(Ok(())),
+        }
+    }
 }
 
 /// A migratable socket.

@@ -374,14 +374,8 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
     }
     let child = loop {
         // Connections reset before being accepted are dropped here.
-        g.backlog
-            .retain(|c| c.inner.lock().eng.state() != State::Closed);
-        let ready = g
-            .backlog
-            .iter()
-            .position(|c| c.inner.lock().eng.state().synchronized());
-        if let Some(i) = ready {
-            break g.backlog.remove(i).map_err(|_| EINVAL)?;
+        if let Some(c) = g.take_ready() {
+            break c;
         }
         if !g.listening {
             return Err(EINVAL);
@@ -541,16 +535,15 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
 fn connect_wait(s: &Arc<MsSock>, key: ms_data::TaskKey, fd: i32) -> Result<c_long> {
     let mut g = s.inner.lock();
     loop {
-        match g.eng.state() {
-            State::SynSent | State::SynReceived => {}
-            State::Closed => {
-                let e = g.eng.take_error().map_or(ECONNREFUSED, errno);
+        match g.connect_outcome() {
+            None => {}
+            Some(Ok(())) => return Ok(0),
+            Some(Err(e)) => {
                 drop(g);
                 forget_fd(key, fd);
                 ms_data::unhash(s);
                 return Err(e);
             }
-            _ => return Ok(0),
         }
         let (woke, g2) = wait(s, g, 0);
         g = g2;

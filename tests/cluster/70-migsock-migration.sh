@@ -208,7 +208,8 @@ test_migsock_mig_locked_while_connecting() {
 test_migsock_mig_failed_transfer_gives_sockets_back() {
 	need_nodes 3 || return 0
 	local spid cpid sent back given
-	on 1 "test -e /proc/hpc/test/fail_image" || { echo "  skipped: no CONFIG_HPC_TEST_HOOKS" >&2; return 0; }
+	# configs/ always build CONFIG_HPC_TEST_HOOKS: its absence is a failure.
+	on 1 "test -w /proc/hpc/test/fail_image" || fail "no /proc/hpc/test/fail_image" || return 1
 	spawn 1 fb_s ms_stream sink 7960 1 || return 1
 	wait_line 1 fb_s 'listening' 20 >/dev/null || return 1
 	spid=$(stream_pid 1 fb_s) || return 1
