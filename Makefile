@@ -1,7 +1,9 @@
 # migsock: the one entry point.  See README.md.
 #
 #   make bench    main job: deps, kernel, 3-node cluster, benchmark tables
-#   make check    tests: deps, host tests, kernel, cluster, scenario tests
+#   make check    tests: deps, host tests, debug kernel, cluster, scenario
+#                 tests (short fuzz and torture runs), the kernel's checkers
+#   make fuzz     the fuzzers long;  make torture  the torture suite long
 #
 # Caches (downloaded source, ccache, cargo) live in $(CACHE), outside the repo.
 
@@ -10,17 +12,31 @@ include scripts/versions.mk
 CACHE    ?= $(HOME)/.cache/migsock
 NODES    ?= 3
 EXTRA    ?=
+# Host programs copied into the nodes with their libraries (qemu/mkinitramfs).
+HOSTPROGS ?= trinity
+export HOSTPROGS
 export MIGSOCK_CACHE := $(CACHE)
 
 BUILD    := $(CURDIR)/build
+# Two kernels, two build folders: the lean one (make bench, make up) and the
+# debug one (make check: lockdep, kmemleak, KFENCE, UBSAN, ...).
+KVARIANT ?= lean
+ifeq ($(KVARIANT),debug)
+KOUT     := $(BUILD)/kernel-debug
+KFRAGS   := $(wildcard configs/*.config) $(wildcard configs/checkers/*.config)
+else ifeq ($(KVARIANT),lean)
 KOUT     := $(BUILD)/kernel
-BZIMAGE  := $(KOUT)/arch/x86/boot/bzImage
+KFRAGS   := $(wildcard configs/*.config)
+else
+$(error KVARIANT must be lean or debug)
+endif
+export KERNEL := $(KOUT)/arch/x86/boot/bzImage
 INITRAMFS := $(BUILD)/initramfs.cpio.gz
 USERBIN  := $(BUILD)/bin
 CARGO    ?= $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 
-.PHONY: all deps tree kernel userspace initramfs up down check host-test \
-	cluster-test bench export fuzz lint clean distclean help
+.PHONY: all deps tree kernel kernel-debug userspace initramfs up down check host-test \
+	cluster-test bench export fuzz torture lint clean distclean help
 
 all: kernel initramfs
 
@@ -34,7 +50,10 @@ tree: deps
 	@bash scripts/tree.sh
 
 kernel: tree
-	@bash scripts/kernel.sh
+	@KBUILD_OUT=$(KOUT) CONFIG_FRAGMENTS="$(KFRAGS)" bash scripts/kernel.sh
+
+kernel-debug:
+	@$(MAKE) -s kernel KVARIANT=debug
 
 # Static user-space programs for the nodes: libraries, tools, tests.
 # Built against the patched kernel's UAPI headers (installed by 'kernel').
@@ -72,8 +91,14 @@ bench: deps
 export: tree
 	@bash scripts/export.sh $(BUILD)/export
 
+# The fuzzers long: the MTCP core's cargo-fuzz targets, then sys_migsock,
+# trinity and the network fuzzers in a cluster (tests/fuzz-cluster).
 fuzz:
-	@bash rust-migsock/fuzz/run.sh
+	@bash tests/fuzz-cluster
+
+# The torture suite long, on 3 and then 8 nodes (tests/torture/run).
+torture:
+	@bash tests/torture/run
 
 # checkpatch --strict, rustfmt and clippy (needs a built kernel tree).
 lint: kernel

@@ -14,7 +14,8 @@ BINDGEN_VER=$(sed -n 's/^BINDGEN_VER *:= *//p' "$here/versions.mk")
 PKGS=(clang-22 lld-22 llvm-22 libclang-22-dev rustc-web rust-web-src
       make flex bison bc libelf-dev libssl-dev cpio quilt ccache
       busybox-static qemu-system-x86 iproute2 xz-utils kmod python3
-      gcc libc6-dev rsync rust-web-clippy python3-ply python3-git)
+      gcc libc6-dev rsync rust-web-clippy python3-ply python3-git
+      trinity)
 
 stamp="$CACHE/deps.stamp"
 want="$(printf '%s ' "${PKGS[@]}") bindgen=$BINDGEN_VER src=$SRC_PKG"
