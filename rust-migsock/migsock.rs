@@ -119,7 +119,7 @@ pub unsafe extern "C" fn ms_process_migrate_inbound(
 }
 
 /// hpc: the move of the current process `tsk` to `new_node` failed after
-/// the outbound hook let it go; its sockets come back.
+/// the outbound hook let it go; its sockets, frozen here, thaw.
 ///
 /// # Safety
 ///
@@ -132,6 +132,19 @@ pub unsafe extern "C" fn ms_process_migrate_failed(
     // SAFETY: hpc passes the current task, valid for the call.
     let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
     ms_migd::failed(task, new_node);
+}
+
+/// hpc: the current process `tsk` runs on `new_node` now (the target
+/// answered for its image); the sockets it left frozen here can go.
+///
+/// # Safety
+///
+/// `tsk` must be the current task.
+#[no_mangle]
+pub unsafe extern "C" fn ms_process_migrate_done(tsk: *mut bindings::task_struct, new_node: c_int) {
+    // SAFETY: hpc passes the current task, valid for the call.
+    let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
+    ms_migd::done(task, new_node);
 }
 
 /// Show callback of `/proc/hpc/migsock/sockets`.

@@ -8,16 +8,23 @@
 //! connecting, no arrival is unacknowledged and no listener holds
 //! unaccepted connections, freezes the sockets (they drop segments from
 //! then on; the peers resend), sends every socket with its queues in one
-//! MIGTOYOU to the new node's migd and waits for its answer.  Only then are
-//! the sockets replaced by old copies that answer stray segments with the
-//! migration signal until MIGACKED.  If anything fails the sockets thaw and
-//! the process stays, its connections whole.
+//! MIGTOYOU to the new node's migd and waits for its answer.  The sockets
+//! stay here, frozen, while hpc sends the image: only when the new node has
+//! answered that the process runs there (`ms_process_migrate_done`) are
+//! they replaced by old copies that answer stray segments with the
+//! migration signal until MIGACKED.  If anything fails before, the new node
+//! included dying half-way, the sockets thaw and the process stays, its
+//! connections whole (`ms_process_migrate_failed`).
 //!
 //! Arriving: the migd of the new node restores the sockets, hashes them and
 //! enters the process in the task table before answering, so the process
-//! never runs without its sockets.  A restored socket resends what is
-//! unacknowledged at once; when the peer echoes the new epoch, MIGACKED goes
-//! to the old node.
+//! never runs without its sockets.  Until the process itself arrives
+//! (`ms_process_migrate_inbound`) they are dormant: they drop segments and
+//! send none, so the copies left frozen on the old node stay the only ones
+//! that ever spoke.  On arrival they resend what is unacknowledged at once;
+//! when the peer echoes the new epoch, MIGACKED goes to the old node.
+//! Dormant sockets whose process never comes (MIGBACK from the old node, or
+//! 30 s) are dropped without a word to their peers.
 //!
 //! Listeners: the home node keeps a redirect for the listener of a process
 //! that runs elsewhere (OPENLISTEN, MIGLISTEN; CLOSELISTEN or the deputy's
@@ -90,8 +97,8 @@ const SETTLE_MS: u64 = 5000;
 const FORWARD_MS: u64 = 30_000;
 /// Deadline of a MIGTOYOU exchange.
 const MIGTOYOU_MS: u64 = 10_000;
-/// Deadline of a MIGBACK, which waits for a MIGTOYOU the other way.
-const MIGBACK_MS: u64 = 25_000;
+/// Deadline of a MIGBACK (the new node drops its dormant copies).
+const MIGBACK_MS: u64 = 5000;
 /// Deadline for one message to the migd (read, handle, answer).
 const SERVE_MS: u64 = 5000;
 /// Deadline of one queued message (MIGACKED, *LISTEN) and its tries.
@@ -361,10 +368,22 @@ fn migrate_out(task: &Task, new_node: u16) -> Result {
         );
         return Err(e);
     }
-    commit(&socks, key, here, new_node);
-    add(&STATS.out_ok, 1);
-    add(&STATS.socks_out, socks.len() as u64);
+    // Frozen here until hpc says where the process runs: done() or failed().
     Ok(())
+}
+
+/// The sockets of the process `key` in its table entry here, if any.
+fn socks_of(key: TaskKey) -> Result<KVec<(i32, Arc<MsSock>)>> {
+    let mut socks = KVec::new();
+    ms_data::with_tables(|t| {
+        if let Some(mt) = t.tasks.get(&key) {
+            for (fd, s) in mt.fds.iter() {
+                socks.push((*fd, s.clone()), GFP_KERNEL)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(socks)
 }
 
 /// `task` (the current process) is about to leave for `new_node`.
@@ -372,45 +391,102 @@ pub(crate) fn outbound(task: &Task, new_node: c_int) -> Result {
     migrate_out(task, u16::try_from(new_node).map_err(|_| EINVAL)?)
 }
 
+/// The new node answered that `task` (the current process) runs there:
+/// its frozen sockets here become old copies (and listeners redirects).
+pub(crate) fn done(task: &Task, new_node: c_int) {
+    let Ok(node) = u16::try_from(new_node) else {
+        return;
+    };
+    let key = ms_data::key_of(task);
+    let Ok(socks) = socks_of(key) else {
+        return;
+    };
+    if socks.is_empty() {
+        return;
+    }
+    let mut own = KVec::new();
+    for (_, s) in socks.iter() {
+        if own.push(s.reclock.lock(), GFP_KERNEL).is_err() {
+            // Cannot happen for a handful of guards; commit without them:
+            // the process is single-threaded and gone from here.
+            break;
+        }
+    }
+    commit(&socks, key, this_node(), node);
+    add(&STATS.out_ok, 1);
+    add(&STATS.socks_out, socks.len() as u64);
+}
+
 /// `task` arrived and is about to run.  Its sockets are in place
-/// (MIGTOYOU came first); its home learns where its listeners are now.
+/// (MIGTOYOU came first) and wake up; its home learns where its listeners
+/// are now.
 pub(crate) fn inbound(task: &Task) {
     let key = ms_data::key_of(task);
     let here = this_node();
     let mut msgs = KVec::new();
+    let mut woken = KVec::new();
     let _ = ms_data::with_tables(|t| {
         if let Some(mt) = t.tasks.get_mut(&key) {
-            mt.unclaimed_since = None;
-            if key.0 == here {
+            if mt.unclaimed_since.take().is_none() {
+                // Not an arrival: the process was here all along.
                 return Ok(());
             }
             for s in mt.fds.values() {
+                woken.push(s.clone(), GFP_KERNEL)?;
                 let g = s.inner.lock();
-                if g.listening {
+                if g.listening && key.0 != here {
                     msgs.push(listen_msg(&g, here), GFP_KERNEL)?;
                 }
             }
         }
         Ok(())
     });
+    // Restored sockets resend what is unacknowledged at once.
+    for s in woken.iter() {
+        let mut out = Outbox::new();
+        let mut g = s.inner.lock();
+        g.departing = false;
+        if g.hashed.is_some() {
+            flush(&mut g, &mut out);
+        }
+        drop(g);
+        out.run();
+    }
     for m in msgs.iter() {
         queue_listen(MsgType::MigListen, key.0, m);
     }
 }
 
-/// hpc could not move `task` to `new_node` after its sockets went there
-/// (the image transfer failed): the process stays, and its sockets come
-/// back (MIGBACK; the new node answers once they are here again).
+/// hpc could not move `task` to `new_node` after its sockets were copied
+/// there (the image transfer failed, or the node died): the process stays,
+/// and its sockets, frozen here since, thaw with nothing lost.  The new
+/// node is asked to drop its dormant copies (MIGBACK); if it cannot answer,
+/// it drops them after 30 s by itself.
 pub(crate) fn failed(task: &Task, new_node: c_int) {
     let Ok(node) = u16::try_from(new_node) else {
         return;
     };
     let key = ms_data::key_of(task);
     let here = this_node();
-    // Sockets still here: nothing had gone.
-    if ms_data::with_tables(|t| Ok(t.tasks.get(&key).is_some())).unwrap_or(true) {
+    let Ok(socks) = socks_of(key) else {
+        return;
+    };
+    if socks.is_empty() {
+        // No sockets: nothing was sent.
         return;
     }
+    for (_, s) in socks.iter() {
+        let _own = s.reclock.lock();
+        let mut out = Outbox::new();
+        let mut g = s.inner.lock();
+        g.departing = false;
+        if g.hashed.is_some() {
+            flush(&mut g, &mut out);
+        }
+        drop(g);
+        out.run();
+    }
+    add(&STATS.taken_back, 1);
     let p = ProcHdr {
         hnode: key.0,
         prev_node: here,
@@ -423,22 +499,14 @@ pub(crate) fn failed(task: &Task, new_node: c_int) {
     };
     let deadline = now_ms().saturating_add(MIGBACK_MS);
     match ms_metasock::exchange(node, &buf[..n], deadline) {
-        Ok(Ok(())) => {
-            // The process is here: its sockets are not waiting for it.
-            let _ = ms_data::with_tables(|t| {
-                if let Some(mt) = t.tasks.get_mut(&key) {
-                    mt.unclaimed_since = None;
-                }
-                Ok(())
-            });
-            add(&STATS.taken_back, 1);
-        }
-        // ENOENT: it had no sockets, or they were not there any more.
+        // ENOENT: the copies were gone already (or never made).
+        Ok(Ok(())) => {}
         Ok(Err(e)) if e == ENOENT => {}
         r => {
+            // Dead or unreachable: its reaper drops them (they never spoke).
             add(&STATS.back_failed, 1);
             pr_info!(
-                "pid {}: its sockets stay on node {} ({})\n",
+                "pid {}: node {} did not drop its copies of the sockets ({})\n",
                 key.1,
                 node,
                 r.and_then(|x| x).err().map_or(0, |e| e.to_errno())
@@ -447,36 +515,50 @@ pub(crate) fn failed(task: &Task, new_node: c_int) {
     }
 }
 
+/// Drops a dormant socket without a word to its peer: the copy on the node
+/// its process stayed on is the one that speaks.
+fn discard(s: &Arc<MsSock>) {
+    let mut g = s.inner.lock();
+    g.orphan = true;
+    let listener = core::mem::take(&mut g.listening);
+    let lk = (g.eng.conn.local_port, g.eng.conn.local_hnode);
+    // Aborted, but nothing flushed: no RST leaves.
+    g.eng.abort();
+    drop(g);
+    s.wait.notify_all();
+    if listener {
+        let _ = ms_data::with_tables(|t| {
+            if t.listeners.get(&lk).is_some_and(|x| Arc::ptr_eq(x, s)) {
+                t.listeners.remove(&lk);
+            }
+            Ok(())
+        });
+    } else {
+        ms_data::unhash(s);
+    }
+}
+
 /// MIGBACK from `from`: the process whose sockets came from there never
-/// arrived; they go back to it, and old copies stay here meanwhile.
+/// arrived and keeps them there; the dormant copies here go.
 fn give_back(p: &ProcHdr, from: u16) -> Result {
     let here = this_node();
     if p.prev_node != from || p.new_node != here || p.hnode == 0 || p.pid <= 0 {
         return Err(EINVAL);
     }
     let key: TaskKey = (p.hnode, p.pid);
-    let mut socks = KVec::new();
     ms_data::with_tables(|t| {
         let mt = t.tasks.get(&key).ok_or(ENOENT)?;
         if mt.unclaimed_since.is_none() || mt.prev_node != from {
             return Err(ENOENT);
         }
-        for (fd, s) in mt.fds.iter() {
-            socks.push((*fd, s.clone()), GFP_KERNEL)?;
-        }
         Ok(())
     })?;
-    let mut own = KVec::new();
-    for (_, s) in socks.iter() {
-        own.push(s.reclock.lock(), GFP_KERNEL)?;
+    let Some(mt) = ms_data::take_task(key) else {
+        return Err(ENOENT);
+    };
+    for s in mt.fds.values() {
+        discard(s);
     }
-    // Not waiting for acknowledgments: the process is over there now.
-    set_departing(&socks, true);
-    if let Err(e) = send_socks(&socks, key, here, from) {
-        set_departing(&socks, false);
-        return Err(e);
-    }
-    commit(&socks, key, here, from);
     add(&STATS.given_back, 1);
     Ok(())
 }
@@ -519,6 +601,8 @@ fn adopt(m: &MigToYou<'_>, from: u16) -> Result {
             r.restore(&mut g.eng, now, here).map_err(|_| EINVAL)?;
             g.listening = listener;
             g.mig_from = if g.eng.newly_migrated() { from } else { 0 };
+            // Dormant until the process arrives (inbound()).
+            g.departing = true;
         }
         made.push(s, GFP_KERNEL)?;
     }
@@ -526,16 +610,6 @@ fn adopt(m: &MigToYou<'_>, from: u16) -> Result {
         return Err(EINVAL);
     }
     ms_data::with_tables(|t| enter(t, key, from, &made))?;
-    // Restored sockets resend what is unacknowledged at once.
-    for s in made.iter() {
-        let mut out = Outbox::new();
-        let mut g = s.inner.lock();
-        if g.hashed.is_some() {
-            flush(&mut g, &mut out);
-        }
-        drop(g);
-        out.run();
-    }
     add(&STATS.in_ok, 1);
     add(&STATS.socks_in, made.len() as u64);
     Ok(())
@@ -703,13 +777,14 @@ fn handle(msg: &[u8], from: u16) -> Result {
 /// never came, or the MIGTOYOU was forged) are closed.
 const UNCLAIMED_MS: u64 = 30_000;
 
-/// Closes the sockets of processes that never arrived (timer thread).
+/// Drops the dormant sockets of processes that never arrived (timer
+/// thread): their old node kept its own copies, or no one had any.
 pub(crate) fn reap_unclaimed(now: u64) {
     for t in ms_data::take_unclaimed(now, UNCLAIMED_MS).iter() {
         add(&STATS.unclaimed, 1);
         for s in t.fds.values() {
             let _own = s.reclock.lock();
-            crate::ms_systest::release(s, false);
+            discard(s);
         }
     }
 }

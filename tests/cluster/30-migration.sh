@@ -266,12 +266,12 @@ test_mig_hooks_called_with_task_and_nodes() {
 	wait_line 1 hk '^alive 0$' >/dev/null || return 1
 	on 1 kill -USR2 "$pid"
 	wait_line 1 hk '^exit 0$' >/dev/null || return 1
-	# Node 1: outbound to 2, inbound from 2, exit.  Node 2: inbound from 1,
-	# outbound to 1; both name the process by its home (1, pid).
+	# Node 1: outbound to 2, done, inbound from 2, exit.  Node 2: inbound from 1,
+	# outbound to 1, done; both name the process by its home (1, pid).
 	log1=$(on 1 "awk '\$3 == $pid { print \$2, \$4, \$5, \$6 }' /proc/hpc/test/hooks" | tr '\n' ';')
-	expect_eq "hooks on node 1" "$log1" "outbound 1 $pid 2;inbound 1 $pid 2;exit 1 $pid 1;" || return 1
+	expect_eq "hooks on node 1" "$log1" "outbound 1 $pid 2;done 1 $pid 2;inbound 1 $pid 2;exit 1 $pid 1;" || return 1
 	log2=$(on 2 "awk '\$3 == $lpid { print \$2, \$4, \$5, \$6 }' /proc/hpc/test/hooks" | tr '\n' ';')
-	expect_eq "hooks on node 2" "$log2" "inbound 1 $pid 1;outbound 1 $pid 1;" || return 1
+	expect_eq "hooks on node 2" "$log2" "inbound 1 $pid 1;outbound 1 $pid 1;done 1 $pid 1;" || return 1
 }
 
 test_mig_unmovable_processes() {
