@@ -162,7 +162,13 @@ impl MsSock {
             try_pin_init!(Self {
                 id: NEXT_ID.fetch_add(1, Relaxed),
                 reclock <- RecLock::new(),
-                inner <- new_mutex!(inner, "MsSock::inner"),
+                // A listener's lock is held while its backlog's are taken
+                // (never the other way round): a lock class of its own.
+                inner <- if listening {
+                    new_mutex!(inner, "MsSock::listener")
+                } else {
+                    new_mutex!(inner, "MsSock::inner")
+                },
                 wait <- new_condvar!("MsSock::wait"),
             }),
             GFP_KERNEL,
