@@ -82,8 +82,10 @@ pub(crate) static STATS: RouteStats = RouteStats {
     redirects: Atomic::new(0),
 };
 
-/// Bound on same-node segments handled in one go (each can answer).
-const MAX_LOCAL_ROUNDS: usize = 100_000;
+/// Bound on same-node segments handled in one go (each can answer).  A
+/// full window both ways is under a hundred segments; 100000 took a
+/// minute of one system call on a TCG node when two sockets traded ACKs.
+const MAX_LOCAL_ROUNDS: usize = 4096;
 /// Timer thread period.
 const TICK_MS: u32 = 10;
 /// An old copy is forgotten after this if MIGACKED never comes.

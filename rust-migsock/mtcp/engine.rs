@@ -168,6 +168,9 @@ impl Config {
     };
 }
 
+/// Least time between two answers to out-of-window segments without data.
+pub const OOW_ACK_MS: u64 = 200;
+
 impl Default for Config {
     fn default() -> Self {
         Config::DEFAULT
@@ -492,6 +495,8 @@ pub struct Sock<B> {
     wnd_sent: u32,
     tw_at: Option<u64>,
     mig_ack_at: Option<u64>,
+    /// When an out-of-window segment without data was last answered.
+    oow_acked_at: Option<u64>,
     snd: Ring<B>,
     rcv: Ring<B>,
 }
@@ -538,6 +543,7 @@ impl<B: Storage> Sock<B> {
             wnd_sent: 0,
             tw_at: None,
             mig_ack_at: None,
+            oow_acked_at: None,
             snd: Ring::new(sndbuf),
             rcv: Ring::new(rcvbuf),
         }
@@ -1121,8 +1127,7 @@ impl<B: Storage> Sock<B> {
                 // The peer probing a window we keep shut (our process is
                 // migrating, not reading) still acknowledges the move.
                 self.mig_echo(h, &mut ev);
-                self.ack_pending = true;
-                ev.add(Events::TRANSMIT);
+                self.ack_out_of_window(now, seg, &mut ev);
             }
             return ev.into();
         };
@@ -1169,8 +1174,7 @@ impl<B: Storage> Sock<B> {
             }
         }
         if seq::gt(h.ack, self.snd_max) {
-            self.ack_pending = true;
-            ev.add(Events::TRANSMIT);
+            self.ack_out_of_window(now, seg, &mut ev);
             return ev.into();
         }
         // The segment is valid: learn where the peer is (section 4.5.3).
@@ -1211,6 +1215,26 @@ impl<B: Storage> Sock<B> {
         // 6. Data and 7. FIN.
         self.take_text(now, &c, seg.payload, &mut ev);
         ev.into()
+    }
+
+    /// Answers a segment that is out of the window, or acknowledges what we
+    /// never sent, with an ACK (RFC 9293 3.10.7.4); one without data at
+    /// most once per [`OOW_ACK_MS`], as Linux does (tcp_invalid_ratelimit).
+    /// Two ends that each find the other's ACKs unacceptable, such as a
+    /// socket connected to itself with data it has no room for, would trade
+    /// ACKs forever, and on one node that is a loop in the kernel.
+    fn ack_out_of_window(&mut self, now: u64, seg: &Segment<'_>, ev: &mut Events) {
+        if seg.seqlen() == 0 {
+            if self
+                .oow_acked_at
+                .is_some_and(|t| now.saturating_sub(t) < OOW_ACK_MS)
+            {
+                return;
+            }
+            self.oow_acked_at = Some(now);
+        }
+        self.ack_pending = true;
+        ev.add(Events::TRANSMIT);
     }
 
     /// Acknowledged migration: the peer echoes our current epoch, on a
@@ -1652,6 +1676,52 @@ mod tests {
             0,
         );
         assert_eq!(o, Err(Errno::Inval));
+    }
+
+    /// Found by ms_fuzz in the cluster: a socket connected to itself, its
+    /// receive queue full and data queued, answered each of its own ACKs
+    /// (out of its shut window) with another ACK, a loop in the sender's
+    /// system call.  Out-of-window answers without data are rate limited.
+    #[test]
+    fn self_connected_socket_with_shut_window_goes_quiet() {
+        let mut a = sock();
+        a.connect(conn(7, 7, 1, 1), 3).unwrap();
+        let mut out = [0u8; 2048];
+        let src = Source { node: 1, addr: 0 };
+        // Feed everything it sends back to itself (same node: no checksum);
+        // fill its queues.
+        let mut sent = 0;
+        let mut rounds = 0;
+        let mut now = 0;
+        while rounds < 10_000 {
+            let _ = a.send(&[9u8; 300]);
+            let Some(t) = a.poll_transmit(now, &mut out) else {
+                break;
+            };
+            sent += 1;
+            let seg = wire::parse_checked(&out[..t.len], false).unwrap();
+            let _ = a.on_segment(now, &seg, src);
+            rounds += 1;
+            if rounds % 100 == 0 {
+                now += 1;
+            }
+        }
+        assert!(rounds < 10_000, "still trading segments after {sent}");
+        assert_eq!(a.state(), State::Established);
+        // Later it answers again (once), and goes quiet again.
+        now += OOW_ACK_MS;
+        let mut more = 0;
+        for _ in 0..100 {
+            let Some(_) = a.on_tick(now).has(Events::TRANSMIT).then_some(()) else {
+                break;
+            };
+            while let Some(t) = a.poll_transmit(now, &mut out) {
+                let seg = wire::parse_checked(&out[..t.len], false).unwrap();
+                let _ = a.on_segment(now, &seg, src);
+                more += 1;
+                assert!(more < 100, "no end after the timer");
+            }
+        }
     }
 
     #[test]
