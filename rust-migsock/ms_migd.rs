@@ -426,17 +426,27 @@ pub(crate) fn inbound(task: &Task) {
     let mut msgs = KVec::new();
     let mut woken = KVec::new();
     let _ = ms_data::with_tables(|t| {
-        if let Some(mt) = t.tasks.get_mut(&key) {
-            if mt.unclaimed_since.take().is_none() {
-                // Not an arrival: the process was here all along.
-                return Ok(());
-            }
-            for s in mt.fds.values() {
-                woken.push(s.clone(), GFP_KERNEL)?;
-                let g = s.inner.lock();
-                if g.listening && key.0 != here {
+        let Some(mt) = t.tasks.get_mut(&key) else {
+            return Ok(());
+        };
+        if mt.unclaimed_since.take().is_none() {
+            // Not an arrival: the process was here all along.
+            return Ok(());
+        }
+        for s in mt.fds.values() {
+            woken.push(s.clone(), GFP_KERNEL)?;
+        }
+        for s in woken.iter() {
+            let g = s.inner.lock();
+            // Back where an old copy or a redirect was: they are stale.
+            if g.listening {
+                t.redirects
+                    .remove(&(g.eng.conn.local_port, g.eng.conn.local_hnode));
+                if key.0 != here {
                     msgs.push(listen_msg(&g, here), GFP_KERNEL)?;
                 }
+            } else if let Some(k) = g.hashed {
+                t.moved.remove(&k);
             }
         }
         Ok(())
@@ -672,16 +682,8 @@ fn enter(t: &mut ms_data::Tables, key: TaskKey, from: u16, made: &[Arc<MsSock>])
         };
         r = ms_data::adopt_task(t, key, task);
         if r.is_ok() {
-            // Back where an old copy or a redirect was: they are stale.
-            for s in made {
-                let g = s.inner.lock();
-                if g.listening {
-                    t.redirects
-                        .remove(&(g.eng.conn.local_port, g.eng.conn.local_hnode));
-                } else if let Some(k) = g.hashed {
-                    t.moved.remove(&k);
-                }
-            }
+            // An old copy or a redirect here stays until the process
+            // arrives (inbound()): if it never does, they still answer.
             return Ok(());
         }
     }
