@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net_fuzz: sends mutated packets and messages to one node, to fuzz the
+ * parsers behind its ports.
+ *
+ *   net_fuzz mtcp ADDR [-s SEED] [-n COUNT] [-t SECONDS] [-c NAME,...]
+ *   net_fuzz hpc  ADDR [-s SEED] [-n COUNT] [-t SECONDS]
+ *   net_fuzz meta NODE [-s SEED] [-n COUNT] [-t SECONDS]
+ *
+ * mtcp: UDP datagrams to migsock's port 19791: MTCP headers with and
+ *       without the migration option, addressed mostly to the names given
+ *       with -c (LPORT:RPORT:LHNODE:RHNODE of the target's sockets, as in
+ *       its /proc/hpc/migsock/sockets) and to ports 1 (the migd) and
+ *       6300-6303, random flags, sequence numbers, options and data; bytes
+ *       flipped, cut or added; the checksum right in 4 of 5.
+ * hpc:  TCP connections to hpc's port 19790: message headers (magic and
+ *       version mostly right, any type, lengths around and beyond the
+ *       limit), then random bodies, sometimes several messages in a row.
+ * meta: metasocket messages written to /proc/hpc/migsock/metasock, sent by
+ *       this node to NODE's migd: well-formed MIGTOYOU, MIGACKED,
+ *       *LISTEN and MIGBACK messages, then mutated with the length kept
+ *       right (so the migd decodes each at once).
+ *
+ * Every send is bounded in time.  Prints "net_fuzz MODE: seed S: N sent in
+ * T s (R/s), answers ..." and exits 0 (the node's health is judged by the
+ * caller: its console, its counters, and whether it still works).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prog_util.h"
+
+#define MTCP_PORT	19791
+#define HPC_PORT	19790
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ULL;
+}
+
+static unsigned long pick(unsigned long n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static int chance(int percent)
+{
+	return (int)pick(100) < percent;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v);
+}
+
+static uint16_t mtcp_checksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		if (i != 20)
+			sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* Flip, overwrite, cut or grow: @len is updated, at most @max. */
+static void mutate(uint8_t *p, size_t *len, size_t max, size_t keep)
+{
+	int i, n = 1 + (int)pick(4);
+
+	for (i = 0; i < n && *len > keep; i++) {
+		size_t at = keep + pick(*len - keep);
+
+		switch (pick(4)) {
+		case 0: p[at] ^= 1 << pick(8); break;
+		case 1: p[at] = (uint8_t)rnd(); break;
+		case 2: p[at] = chance(50) ? 0 : 0xff; break;
+		case 3:
+			if (chance(50))
+				*len = at;
+			else if (*len + 16 <= max)
+				*len += pick(16);
+			break;
+		}
+	}
+}
+
+struct name { uint16_t lport, rport, lhnode, rhnode; };
+
+static long fuzz_mtcp(struct sockaddr_in *to, struct name *names, int nnames,
+		      long count, long secs, long *sent)
+{
+	static const uint16_t ports[] = { 1, 6300, 6301, 6302, 6303, 0, 65535 };
+	uint8_t pkt[2048];
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	time_t end = time(NULL) + secs;
+
+	if (s < 0)
+		return -1;
+	while (*sent < count && time(NULL) < end) {
+		size_t len, opt = chance(60) ? 12 : 0, hdr = 24 + opt;
+		struct name n;
+
+		if (nnames && chance(60)) {
+			n = names[pick(nnames)];
+		} else {
+			n.lport = ports[pick(7)];
+			n.rport = chance(50) ? ports[pick(7)] : (uint16_t)rnd();
+			n.lhnode = (uint16_t)pick(5);
+			n.rhnode = (uint16_t)pick(5);
+		}
+		memset(pkt, 0, hdr);
+		/* The segment as the target's peer would send it. */
+		put16(pkt, n.rport);
+		put16(pkt + 2, n.lport);
+		put16(pkt + 4, n.rhnode);
+		put16(pkt + 6, n.lhnode);
+		put32(pkt + 8, (uint32_t)rnd());
+		put32(pkt + 12, (uint32_t)rnd());
+		pkt[16] = (uint8_t)((hdr / 4) << 4);
+		pkt[17] = chance(80) ? (uint8_t)(1 << pick(5)) | (chance(50) ? 0x10 : 0) :
+				       (uint8_t)rnd();
+		put16(pkt + 18, chance(80) ? (uint16_t)rnd() : 0);
+		if (opt) {
+			pkt[24] = 253;
+			pkt[25] = 12;
+			put16(pkt + 26, 0x4d53);
+			put16(pkt + 28, (uint16_t)pick(5));
+			put16(pkt + 30, (uint16_t)pick(chance(50) ? 4 : 65536));
+			put16(pkt + 32, (uint16_t)pick(4));
+			pkt[34] = (uint8_t)pick(2);
+		}
+		len = hdr + (chance(50) ? 0 : pick(1400));
+		for (size_t i = hdr; i < len; i++)
+			pkt[i] = (uint8_t)rnd();
+		if (chance(40))
+			mutate(pkt, &len, sizeof(pkt), 0);
+		if (len >= 22)
+			put16(pkt + 20, chance(80) ? mtcp_checksum(pkt, len) : (uint16_t)rnd());
+		if (sendto(s, pkt, len, 0, (struct sockaddr *)to, sizeof(*to)) >= 0)
+			(*sent)++;
+		if (!(*sent & 63))
+			usleep(1000);	/* let the receive thread keep up */
+	}
+	close(s);
+	return 0;
+}
+
+static long fuzz_hpc(struct sockaddr_in *to, long count, long secs, long *sent,
+		     long *answered)
+{
+	uint8_t msg[8192];
+	time_t end = time(NULL) + secs;
+
+	while (*sent < count && time(NULL) < end) {
+		int s = socket(AF_INET, SOCK_STREAM, 0), k, msgs = chance(70) ? 1 : 1 + (int)pick(5);
+		struct pollfd pfd;
+		int fl;
+
+		if (s < 0)
+			return -1;
+		fl = fcntl(s, F_GETFL);
+		fcntl(s, F_SETFL, fl | O_NONBLOCK);
+		connect(s, (struct sockaddr *)to, sizeof(*to));
+		pfd.fd = s;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 2000) != 1 || (pfd.revents & (POLLERR | POLLHUP))) {
+			close(s);
+			(*sent)++;
+			continue;
+		}
+		fcntl(s, F_SETFL, fl);
+		for (k = 0; k < msgs; k++) {
+			uint32_t len, body;
+			size_t tot;
+
+			put32(msg, chance(90) ? 0x48504d47 : (uint32_t)rnd());
+			msg[4] = chance(90) ? 1 : (uint8_t)rnd();
+			msg[5] = (uint8_t)(chance(90) ? 1 + pick(12) : rnd());
+			put16(msg + 6, chance(90) ? 0 : (uint16_t)rnd());
+			switch (pick(5)) {
+			case 0: len = 0; break;
+			case 1: len = (uint32_t)pick(64); break;
+			case 2: len = 2000 + (uint32_t)pick(2000); break;	/* an image header */
+			case 3: len = 65536 + (uint32_t)pick(3); break;
+			default: len = (uint32_t)rnd(); break;
+			}
+			put32(msg + 8, len);
+			/* Up to the whole body, or less (the peer must not wait forever). */
+			body = len < sizeof(msg) - 12 ? len : (uint32_t)pick(sizeof(msg) - 12);
+			if (chance(20))
+				body = (uint32_t)pick(body + 1);
+			for (uint32_t i = 0; i < body; i++)
+				msg[12 + i] = (uint8_t)rnd();
+			tot = 12 + body;
+			if (chance(20))
+				tot = pick(tot + 1);
+			if (send(s, msg, tot, MSG_NOSIGNAL) < 0)
+				break;
+		}
+		/* The answer (or the close) comes, or we give up: never wait long. */
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 200) == 1 && recv(s, msg, sizeof(msg), MSG_DONTWAIT) >= 0)
+			(*answered)++;
+		close(s);
+		(*sent)++;
+	}
+	return 0;
+}
+
+/* A well-formed metasocket message of type @type into @m; its length. */
+static size_t meta_template(uint8_t *m, int type, int node, int here)
+{
+	size_t len = 8;
+
+	memset(m, 0, 256);
+	put16(m, 0x4d53);
+	m[2] = 1;
+	m[3] = (uint8_t)type;
+	switch (type) {
+	case 1: {	/* MIGTOYOU: one ESTABLISHED socket, D bytes queued */
+		uint8_t *r = m + 20;
+		uint32_t iss = (uint32_t)rnd(), irs = (uint32_t)rnd(), d = (uint32_t)pick(32);
+
+		put16(m + 8, (uint16_t)here);
+		put16(m + 10, (uint16_t)here);
+		put16(m + 12, (uint16_t)node);
+		put16(m + 14, 1);
+		put32(m + 16, 40000 + (uint32_t)pick(1000));
+		put32(r, (uint32_t)pick(16));
+		put32(r + 4, m[16] << 24 | m[17] << 16 | m[18] << 8 | m[19]);
+		put16(r + 8, 6300 + (uint16_t)pick(4));
+		put16(r + 10, 32768 + (uint16_t)pick(1000));
+		put16(r + 12, (uint16_t)here);
+		put16(r + 14, (uint16_t)here);
+		put16(r + 16, (uint16_t)(1 + pick(3)));
+		put16(r + 18, (uint16_t)(1 + pick(3)));
+		put32(r + 20, htonl(0x0a4d0000 | (uint32_t)(1 + pick(3))));
+		put32(r + 28, 1);
+		put32(r + 36, (uint32_t)-1);
+		put32(r + 40, (uint32_t)-1);
+		r[44] = 4;
+		r[45] = 3;
+		put32(r + 52, iss + 1);
+		put32(r + 56, iss + 1);
+		put32(r + 60, 65535);
+		put32(r + 64, iss);
+		put32(r + 68, irs + 1 + d);
+		put32(r + 72, 65535);
+		put32(r + 76, irs);
+		put32(r + 80, irs + 1);
+		put32(r + 84, irs + 1 + d);
+		put16(r + 88, 1);
+		put32(r + 100, d);
+		for (uint32_t i = 0; i < d; i++)
+			r[104 + i] = (uint8_t)rnd();
+		len = 20 + 104 + d;
+		break;
+	}
+	case 2:		/* MIGACKED */
+		put16(m + 8, 6300 + (uint16_t)pick(4));
+		put16(m + 10, (uint16_t)rnd());
+		put16(m + 12, (uint16_t)(1 + pick(3)));
+		put16(m + 14, (uint16_t)(1 + pick(3)));
+		put32(m + 16, (uint32_t)pick(2000));
+		put32(m + 20, (uint32_t)pick(16));
+		len = 24;
+		break;
+	case 3: case 4: case 5:	/* *LISTEN: to the home node @node */
+		put16(m + 8, 6300 + (uint16_t)pick(4));
+		put16(m + 10, (uint16_t)node);
+		put32(m + 12, (uint32_t)pick(2000));
+		put32(m + 16, (uint32_t)pick(16));
+		put16(m + 20, (uint16_t)here);
+		put16(m + 22, (uint16_t)pick(8));
+		len = 24;
+		break;
+	default:	/* MIGBACK */
+		put16(m + 8, (uint16_t)here);
+		put16(m + 10, (uint16_t)here);
+		put16(m + 12, (uint16_t)node);
+		put32(m + 16, (uint32_t)pick(2000));
+		len = 20;
+		break;
+	}
+	put32(m + 4, (uint32_t)len);
+	return len;
+}
+
+static long fuzz_meta(int node, long count, long secs, long *sent, long *accepted)
+{
+	char line[1024];
+	uint8_t m[512];
+	time_t end = time(NULL) + secs;
+	long here = 0;
+	FILE *f = fopen("/proc/hpc/admin/mospe", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &here) != 1)
+			here = 0;
+		fclose(f);
+	}
+	while (*sent < count && time(NULL) < end) {
+		size_t len = meta_template(m, 1 + (int)pick(6), node, (int)here), i, o;
+		int fd;
+
+		if (chance(80)) {
+			mutate(m, &len, 300, 8);
+			if (chance(99))
+				put32(m + 4, (uint32_t)len);	/* framing kept right */
+		}
+		o = (size_t)snprintf(line, sizeof(line), "%d ", node);
+		for (i = 0; i < len && o + 3 < sizeof(line); i++)
+			o += (size_t)snprintf(line + o, sizeof(line) - o, "%02x", m[i]);
+		line[o++] = '\n';
+		fd = open("/proc/hpc/migsock/metasock", O_WRONLY);
+		if (fd < 0) {
+			perror("net_fuzz: /proc/hpc/migsock/metasock");
+			return -1;
+		}
+		if (write(fd, line, o) == (ssize_t)o)
+			(*accepted)++;
+		close(fd);
+		(*sent)++;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct name names[64];
+	long count = 100000, secs = 30, v, sent = 0, answered = 0;
+	unsigned long seed = (unsigned long)time(NULL);
+	int opt, nnames = 0, rc;
+	const char *mode, *target;
+	struct timespec t0, t1;
+	double dt;
+
+	if (argc < 3)
+		goto usage;
+	mode = argv[1];
+	target = argv[2];
+	optind = 3;
+	while ((opt = getopt(argc, argv, "s:n:t:c:")) != -1) {
+		switch (opt) {
+		case 's': if (parse_num(optarg, 0, LONG_MAX, &v)) goto usage; seed = v; break;
+		case 'n': if (parse_num(optarg, 1, LONG_MAX, &count)) goto usage; break;
+		case 't': if (parse_num(optarg, 1, 86400, &secs)) goto usage; break;
+		case 'c': {
+			char *save = NULL, *tok, *copy = strdup(optarg);
+			unsigned int a, b, c, d;
+
+			for (tok = strtok_r(copy, ",", &save); tok && nnames < 64;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (sscanf(tok, "%u:%u:%u:%u", &a, &b, &c, &d) != 4)
+					goto usage;
+				names[nnames++] = (struct name){ a, b, c, d };
+			}
+			free(copy);
+			break;
+		}
+		default: goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!strcmp(mode, "mtcp") || !strcmp(mode, "hpc")) {
+		if (inet_pton(AF_INET, target, &to.sin_addr) != 1)
+			goto usage;
+		to.sin_port = htons(mode[0] == 'm' ? MTCP_PORT : HPC_PORT);
+		rc = mode[0] == 'm' ? fuzz_mtcp(&to, names, nnames, count, secs, &sent) :
+				      fuzz_hpc(&to, count, secs, &sent, &answered);
+	} else if (!strcmp(mode, "meta")) {
+		if (parse_num(target, 1, 65535, &v))
+			goto usage;
+		rc = fuzz_meta((int)v, count, secs, &sent, &answered);
+	} else {
+		goto usage;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("net_fuzz %s: seed %lu: %ld sent in %.1f s (%.0f/s), %ld %s\n", mode, seed,
+	       sent, dt, dt > 0 ? sent / dt : 0.0, answered,
+	       mode[0] == 'm' && mode[1] == 'e' ? "accepted" : "answered");
+	return rc ? 1 : 0;
+usage:
+	fprintf(stderr, "usage: net_fuzz mtcp|hpc ADDR | meta NODE [-s SEED] [-n COUNT] "
+		"[-t SECONDS] [-c LPORT:RPORT:LHNODE:RHNODE,...]\n");
+	return 2;
+}
