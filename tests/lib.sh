@@ -119,3 +119,57 @@ no_kernel_problem() {
 ms_stat() {	# ms_stat NODE NAME: a counter of /proc/hpc/migsock/stats
 	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/migsock/stats"
 }
+
+# ---- helpers of the torture scenarios ----
+
+# set_faults DROP DUP REORDER (permille) on every node.
+set_faults() {
+	local n
+	for n in $(seq 1 "$NODES"); do
+		on "$n" "echo '$1 $2 $3' > /proc/hpc/migsock/fault" || return 1
+	done
+}
+
+# random_mover HOME PID MOVES NAME: on node HOME, move PID MOVES times to
+# random nodes (never the one it is on), with random pauses up to 0.3 s;
+# /tmp/NAME.out on HOME gets "moves OK refused NO".
+random_mover() {
+	spawn "$1" "$4" "ok=0; no=0; i=0; cur=$1
+		while [ \$i -lt $3 ]; do
+			t=\$(( (RANDOM % $NODES) + 1 ))
+			[ \$t = \$cur ] && continue
+			usleep \$(( RANDOM * 9 ))
+			dest=\$t; [ \$t = $1 ] && dest=home
+			if migrate -t 30 $2 \$dest 2>>/tmp/$4.err; then ok=\$((ok + 1)); cur=\$t; else no=\$((no + 1)); fi
+			i=\$((i + 1))
+		done
+		echo moves \$ok refused \$no"
+}
+
+# pid_of NODE NAME: the pid ms_stream NAME printed.
+pid_of() {
+	wait_line "$1" "$2" '^pid [0-9]+' 30 | awk '{ print $2 }'
+}
+
+# nodes_up: boot again any node an earlier test left dead.
+nodes_up() {
+	local i st
+	st=$("$top/qemu/cluster" status)
+	for i in $(seq 1 "$NODES"); do
+		printf '%s\n' "$st" | grep -q "^node $i: running" ||
+			"$top/qemu/cluster" start "$i" || return 1
+	done
+}
+
+# nothing_left NODE [SECONDS]: within SECONDS (60), NODE holds no hpc link,
+# migration state or proxy and no socket object.
+nothing_left() {
+	local i st live
+	for i in $(seq 1 "${2:-60}"); do
+		st=$(on "$1" "cat /proc/hpc/test/stats" | tr '\n' ' ')
+		live=$(ms_stat "$1" sockets_live)
+		[ "$st" = "links 0 tasks 0 proxies 0 " ] && [ "$live" = 0 ] && return 0
+		sleep 1
+	done
+	fail "node $1 keeps: $st sockets $live"
+}

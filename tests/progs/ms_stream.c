@@ -11,9 +11,12 @@
  *                                   and for COUNT connections in turn: read
  *                                   and check up to end of stream, answer
  *                                   the byte count (8 bytes), close
- *   ms_stream source ADDR PORT [BYTES]
- *                                   connect, send until BYTES or SIGUSR1,
- *                                   shut the sending half, check the count
+ *   ms_stream source ADDR PORT [BYTES [MIB]]
+ *                                   (first fill MIB MiB of memory, so that
+ *                                   a move takes a while, then) connect,
+ *                                   send until BYTES (-1: no limit) or
+ *                                   SIGUSR1, shut the sending half, check
+ *                                   the count
  *
  * The processes may be migrated from outside at any time (migrate(1)).
  * The bytes follow a pattern the reader checks at every offset.  Prints
@@ -246,17 +249,27 @@ static int source(const char *addr, int port, long long bytes)
 
 int main(int argc, char **argv)
 {
-	long port, count, node = 0, bytes = -1;
+	long port, count, node = 0, bytes = -1, mib = 0;
 
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "sink") &&
 	    !parse_num(argv[2], 1, 65535, &port) &&
 	    !parse_num(argv[3], 1, 1000000, &count) &&
 	    (argc == 4 || !parse_num(argv[4], 1, 65535, &node)))
 		return sink(port, count, node);
-	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "source") &&
+	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "source") &&
 	    !parse_num(argv[3], 1, 65535, &port) &&
-	    (argc == 4 || !parse_num(argv[4], 0, 0x7fffffffffffffffL, &bytes)))
+	    (argc == 4 || !parse_num(argv[4], -1, 0x7fffffffffffffffL, &bytes)) &&
+	    (argc < 6 || !parse_num(argv[5], 0, 4096, &mib))) {
+		if (mib) {
+			char *ballast = malloc(mib << 20);
+
+			if (!ballast)
+				return printf("FAIL malloc %ld MiB\n", mib), 1;
+			for (long i = 0; i < mib << 20; i += 4096)
+				ballast[i] = (char)((i >> 12) | 1);	/* not zero: sent */
+		}
 		return source(argv[2], port, bytes);
+	}
 	if (argc == 4 && !strcmp(argv[1], "server"))
 		return server(atoi(argv[2]), atol(argv[3]));
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "client"))
