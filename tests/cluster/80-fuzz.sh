@@ -77,12 +77,14 @@ test_fuzz_migsock_unprivileged() {
 
 test_fuzz_trinity_on_proc_hpc() {
 	need_nodes 1 || return 0
-	local seed out n=$(( $(fuzz_secs) * 500 ))
+	local seed out n=$(( $(fuzz_secs) * 100 ))
 	seed=$(fuzz_seed)
 	# trinity as nobody: file-descriptor calls on the /proc/hpc files (its
 	# victim path) and on everything it opens itself; bounded by count.
-	out=$(TIMEOUT=$(( $(fuzz_secs) * 3 + 120 )) on 3 "mkdir -p /tmp/trinity && chmod 777 /tmp/trinity && cd /tmp/trinity &&
-		runas 65534 65534 sh -c 'id -u; timeout $(( $(fuzz_secs) * 3 )) trinity -q -a 64 -s $seed -C 2 -N $n --disable-fds=sockets,perf,drm -V /proc/hpc -c read -c write -c pread64 -c pwrite64 -c lseek -c ioctl -c poll -c newfstat -c readv -c writev -c fcntl > /tmp/trinity/log 2>&1; echo trinity-exit \$?; grep -iE \"ran [0-9]+ syscalls|syscalls\" /tmp/trinity/log | tail -n 3'" 2>&1)
+	# Its own test files would fill the node's tmpfs (the OOM killer ended
+	# it): no testfile or memfd descriptors, files at most 8 MiB.
+	out=$(TIMEOUT=$(( $(fuzz_secs) * 9 + 120 )) on 3 "mkdir -p /tmp/trinity && chmod 777 /tmp/trinity && cd /tmp/trinity &&
+		runas 65534 65534 sh -c 'id -u; ulimit -f 8192; timeout $(( $(fuzz_secs) * 9 )) trinity -q -a 64 -s $seed -C 2 -N $n --disable-fds=sockets,perf,drm,testfile,memfd -V /proc/hpc -c read -c write -c pread64 -c pwrite64 -c lseek -c ioctl -c poll -c newfstat -c readv -c writev -c fcntl > /tmp/trinity/log 2>&1; echo trinity-exit \$?; grep -iE \"ran [0-9]+ syscalls|syscalls\" /tmp/trinity/log | tail -n 3'" 2>&1)
 	echo "$out" | sed 's/^/    /'
 	echo "$out" | head -n 1 | grep -qx 65534 || fail "trinity did not run as uid 65534" || return 1
 	echo "$out" | grep -Eq 'trinity-exit (0|124)' ||
