@@ -75,7 +75,7 @@ test_torture_target_dies_during_image() {
 	# What node 3 receives at 16 Mbit/s: the 64 MiB image takes ~30 s.
 	"$top/qemu/cluster" shape 3 16mbit || return 1
 	trap '"$top/qemu/cluster" shape 3 off' RETURN
-	on 2 "migrate -t 120 $cpid 3 > /tmp/kd_mig.out 2>&1; echo done >> /tmp/kd_mig.out &"
+	on 2 "(migrate -t 120 $cpid 3 > /tmp/kd_mig.out 2>&1; echo done >> /tmp/kd_mig.out) &"
 	# The sockets go first (MIGTOYOU), then the image: kill in the middle.
 	for i in $(seq 1 80); do
 		[ "$(ms_stat 3 socks_in)" != "$before" ] && break
