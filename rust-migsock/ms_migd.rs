@@ -312,7 +312,9 @@ fn commit(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u16) 
                 if t.socks.get(&k).is_some_and(|x| Arc::ptr_eq(x, s)) {
                     t.socks.remove(&k);
                 }
-                if g.eng.state() != State::Closed {
+                let acked = core::mem::take(&mut g.acked_early);
+                g.moving_to = 0;
+                if g.eng.state() != State::Closed && !acked {
                     let m = MovedEntry {
                         node: new_node,
                         epoch: g.eng.save().0.next_epoch(),
@@ -369,6 +371,11 @@ fn migrate_out(task: &Task, new_node: u16) -> Result {
         return Err(e);
     }
     // Frozen here until hpc says where the process runs: done() or failed().
+    for (_, s) in socks.iter() {
+        let mut g = s.inner.lock();
+        g.moving_to = new_node;
+        g.acked_early = false;
+    }
     Ok(())
 }
 
@@ -490,6 +497,8 @@ pub(crate) fn failed(task: &Task, new_node: c_int) {
         let mut out = Outbox::new();
         let mut g = s.inner.lock();
         g.departing = false;
+        g.moving_to = 0;
+        g.acked_early = false;
         if g.hashed.is_some() {
             flush(&mut g, &mut out);
         }
@@ -712,13 +721,24 @@ fn migacked(a: &MigAcked, from: u16) -> Result {
         a.key.local_hnode,
         a.key.rem_hnode,
     );
-    ms_data::with_tables(|t| match t.moved.get(&k) {
-        Some(m) if m.node == from => {
+    ms_data::with_tables(|t| {
+        if t.moved.get(&k).is_some_and(|m| m.node == from) {
             t.moved.remove(&k);
             add(&STATS.migacked_in, 1);
-            Ok(())
+            return Ok(());
         }
-        _ => Err(ENOENT),
+        // The new node woke the socket and heard the peer before hpc here
+        // had its answer for the image (done() not yet run): the socket is
+        // still frozen here, and needs no old copy once it goes.
+        if let Some(s) = t.socks.get(&k) {
+            let mut g = s.inner.lock();
+            if g.departing && g.moving_to == from {
+                g.acked_early = true;
+                add(&STATS.migacked_in, 1);
+                return Ok(());
+            }
+        }
+        Err(ENOENT)
     })
 }
 

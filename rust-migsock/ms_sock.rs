@@ -71,6 +71,11 @@ pub(crate) struct SockInner {
     /// Arrived by migration from this node, which keeps the old copy until
     /// it gets MIGACKED (0: nothing to acknowledge).
     pub(crate) mig_from: u16,
+    /// Frozen and copied to this node, whose answer for the image is
+    /// awaited (0: not moving).
+    pub(crate) moving_to: u16,
+    /// That node's MIGACKED came before the answer: no old copy needed.
+    pub(crate) acked_early: bool,
 }
 
 impl SockInner {
@@ -157,6 +162,8 @@ impl MsSock {
             txbuf: KVec::zeroed(if listening { 0 } else { TXBUF }, GFP_KERNEL)?,
             departing: false,
             mig_from: 0,
+            moving_to: 0,
+            acked_early: false,
         };
         let s = Arc::pin_init(
             try_pin_init!(Self {

@@ -267,7 +267,8 @@ static void one_call(void)
 		a[2] = arg_len();
 		a[1] = arg_ptr(a[2] < BUFSZ ? a[2] : 16, call == MSC_RECV);
 		a[3] = arg_flags();
-		r = sys(call, a, call == MSC_RECV && (long)a[2] >= 0 ? (long)(int)a[2] : -1);
+		/* The kernel reads every argument as a long (sign-extended int). */
+		r = sys(call, a, call == MSC_RECV && (long)a[2] >= 0 ? (long)a[2] : -1);
 		(void)r;
 		return;
 	case MSC_SHUTDOWN:
@@ -306,7 +307,7 @@ static void one_call(void)
 				memcpy(v, &rng, 8);
 		}
 		a[3] = chance(90) ? (unsigned long)v : arg_ptr(16, call == MSC_GETSOCKOPT);
-		sys(call, a, call == MSC_GETSOCKOPT && (long)(int)a[4] >= 0 ? (long)(int)a[4] : -1);
+		sys(call, a, call == MSC_GETSOCKOPT && (long)a[4] >= 0 ? (long)a[4] : -1);
 		return;
 	}
 	default:	/* no such call: EINVAL whatever args is */
