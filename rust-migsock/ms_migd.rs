@@ -337,15 +337,7 @@ fn migrate_out(task: &Task, new_node: u16) -> Result {
         return Err(EINVAL);
     }
     let key = ms_data::key_of(task);
-    let mut socks = KVec::new();
-    ms_data::with_tables(|t| {
-        if let Some(mt) = t.tasks.get(&key) {
-            for (fd, s) in mt.fds.iter() {
-                socks.push((*fd, s.clone()), GFP_KERNEL)?;
-            }
-        }
-        Ok(())
-    })?;
+    let socks = socks_of(key)?;
     if socks.is_empty() {
         // Nothing to carry; a bare `ms_init()` entry is simply dropped.
         let _ = ms_data::take_task(key);
@@ -396,6 +388,21 @@ fn socks_of(key: TaskKey) -> Result<KVec<(i32, Arc<MsSock>)>> {
 /// `task` (the current process) is about to leave for `new_node`.
 pub(crate) fn outbound(task: &Task, new_node: c_int) -> Result {
     migrate_out(task, u16::try_from(new_node).map_err(|_| EINVAL)?)
+}
+
+/// Lets a frozen or dormant socket take and send segments again; it resends
+/// what is unacknowledged at once.
+fn thaw(s: &Arc<MsSock>) {
+    let mut out = Outbox::new();
+    let mut g = s.inner.lock();
+    g.departing = false;
+    g.moving_to = 0;
+    g.acked_early = false;
+    if g.hashed.is_some() {
+        flush(&mut g, &mut out);
+    }
+    drop(g);
+    out.run();
 }
 
 /// The new node answered that `task` (the current process) runs there:
@@ -458,16 +465,8 @@ pub(crate) fn inbound(task: &Task) {
         }
         Ok(())
     });
-    // Restored sockets resend what is unacknowledged at once.
     for s in woken.iter() {
-        let mut out = Outbox::new();
-        let mut g = s.inner.lock();
-        g.departing = false;
-        if g.hashed.is_some() {
-            flush(&mut g, &mut out);
-        }
-        drop(g);
-        out.run();
+        thaw(s);
     }
     for m in msgs.iter() {
         queue_listen(MsgType::MigListen, key.0, m);
@@ -494,16 +493,7 @@ pub(crate) fn failed(task: &Task, new_node: c_int) {
     }
     for (_, s) in socks.iter() {
         let _own = s.reclock.lock();
-        let mut out = Outbox::new();
-        let mut g = s.inner.lock();
-        g.departing = false;
-        g.moving_to = 0;
-        g.acked_early = false;
-        if g.hashed.is_some() {
-            flush(&mut g, &mut out);
-        }
-        drop(g);
-        out.run();
+        thaw(s);
     }
     add(&STATS.taken_back, 1);
     let p = ProcHdr {
