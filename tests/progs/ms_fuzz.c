@@ -51,7 +51,6 @@
 #define BUFSZ		(96 * 1024)
 #define NCALLS		(MSC_MAX + 1)
 
-static uint64_t rng;
 static unsigned long seed;
 static int nports_base = 6200;
 static uint32_t peer_ip;
@@ -59,25 +58,6 @@ static char *buf, *ro_page, *edge;	/* edge: last 8 bytes before a hole */
 static void *hole;
 static long calls, per_ok[NCALLS + 1], per_err[NCALLS + 1];
 static int failures;
-
-static uint64_t rnd(void)
-{
-	/* xorshift64*: reproducible from the seed on every node. */
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 2685821657736338717ULL;
-}
-
-static unsigned long pick(unsigned long n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static int chance(int percent)
-{
-	return (int)pick(100) < percent;
-}
 
 static void on_alarm(int sig)
 {
@@ -304,7 +284,7 @@ static void one_call(void)
 			memset(v, 0, 16);
 			v[0] = (char)pick(3);
 			if (chance(10))
-				memcpy(v, &rng, 8);
+				memcpy(v, &prog_rng, 8);
 		}
 		a[3] = chance(90) ? (unsigned long)v : arg_ptr(16, call == MSC_GETSOCKOPT);
 		sys(call, a, call == MSC_GETSOCKOPT && (long)a[4] >= 0 ? (long)a[4] : -1);
@@ -408,7 +388,7 @@ static pid_t start_mover(const char *nodes)
 	pid = fork();
 	if (pid)
 		return pid;
-	rng ^= 0x9e3779b97f4a7c15ULL;
+	prog_rng ^= 0x9e3779b97f4a7c15ULL;
 	signal(SIGALRM, SIG_DFL);
 	for (;;) {
 		usleep(100000 + pick(900000));
@@ -446,7 +426,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	prog_rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* buf, then a hole (unmapped page), then a read-only page. */

@@ -45,51 +45,11 @@
 #define MTCP_PORT	19791
 #define HPC_PORT	19790
 
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 2685821657736338717ULL;
-}
-
-static unsigned long pick(unsigned long n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static int chance(int percent)
-{
-	return (int)pick(100) < percent;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
 
 static void put32(uint8_t *p, uint32_t v)
 {
 	put16(p, v >> 16);
 	put16(p + 2, v);
-}
-
-static uint16_t mtcp_checksum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		if (i != 20)
-			sum += (p[i] << 8) | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
 }
 
 /* Flip, overwrite, cut or grow: @len is updated, at most @max. */
@@ -394,7 +354,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		goto usage;
-	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	prog_rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!strcmp(mode, "mtcp") || !strcmp(mode, "hpc")) {

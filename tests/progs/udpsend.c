@@ -18,27 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-/* Ones' complement sum of the segment, checksum field (20-21) left out. */
-static uint16_t mtcp_checksum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		if (i != 20)
-			sum += (p[i] << 8) | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
+#include "prog_util.h"
 
 int main(int argc, char **argv)
 {
