@@ -3,10 +3,13 @@
 //! `ms_input`: the node's MTCP receive daemon.
 //!
 //! One kernel UDP socket per node, on [`MS_UDP_PORT`], read by one kernel
-//! thread.  A datagram is accepted only from an address in hpc's node map
-//! and only if it parses as an MTCP segment with a valid checksum; every
-//! other datagram is dropped and counted.  Accepted segments go to routing.
-//! The same socket sends every node's outgoing segments ([`send_to`]).
+//! thread.  A datagram is accepted only from an address in hpc's node map,
+//! only if its trailer's tag proves the sender holds the cluster key
+//! (`mtcp::auth`; checked before the segment is read), only once (the
+//! sender's replay window), and only if it parses as an MTCP segment with
+//! a valid checksum; every other datagram is dropped and counted.  Accepted
+//! segments go to routing.  The same socket sends every node's outgoing
+//! segments ([`send_to`]), each with its trailer.
 //!
 //! A fault knob (`/proc/hpc/migsock/fault`) drops, duplicates or reorders a
 //! share of the accepted datagrams, for tests of the recovery paths.
@@ -26,8 +29,10 @@ use kernel::{
     },
 };
 
+use crate::ms_data::this_node;
 use crate::ms_routing::{self, Outbox};
 use crate::mtcp::{
+    auth::{self, ReplayWindow},
     engine::Source,
     wire::{self, WireError},
 };
@@ -38,6 +43,14 @@ pub(crate) const MS_UDP_PORT: u16 = 19791;
 /// Largest datagram read; longer ones are truncated and dropped.
 const MAX_DATAGRAM: usize = 2048;
 
+/// Most senders whose replay windows the receive thread keeps; only nodes
+/// with the key get one.
+const MAX_WINDOWS: usize = 1024;
+
+/// This boot's epoch (ns since 1970 at start) and the last counter sent.
+static EPOCH: Atomic<u64> = Atomic::new(0);
+static COUNTER: Atomic<u64> = Atomic::new(0);
+
 /// What the receive path did with datagrams, for `/proc/hpc/migsock/stats`.
 struct Counters {
     received: Atomic<u64>,
@@ -45,6 +58,9 @@ struct Counters {
     truncated: Atomic<u64>,
     bad_header: Atomic<u64>,
     bad_checksum: Atomic<u64>,
+    no_key: Atomic<u64>,
+    bad_tag: Atomic<u64>,
+    replayed: Atomic<u64>,
     accepted: Atomic<u64>,
     fault_dropped: Atomic<u64>,
     fault_duplicated: Atomic<u64>,
@@ -73,6 +89,9 @@ static STATS: Counters = Counters {
     truncated: Atomic::new(0),
     bad_header: Atomic::new(0),
     bad_checksum: Atomic::new(0),
+    no_key: Atomic::new(0),
+    bad_tag: Atomic::new(0),
+    replayed: Atomic::new(0),
     accepted: Atomic::new(0),
     fault_dropped: Atomic::new(0),
     fault_duplicated: Atomic::new(0),
@@ -101,12 +120,43 @@ fn chance(permille: u32) -> bool {
     permille != 0 && unsafe { bindings::get_random_u32() } % 1000 < permille
 }
 
+/// Does this node hold the cluster key (without which it talks to no node)?
+pub(crate) fn have_key() -> bool {
+    // SAFETY: `hpc_key_present` only tests an RCU pointer.
+    unsafe { bindings::hpc_key_present() }
+}
+
+/// The trailer for `seg` on its way from this node to `node`.
+fn seal(node: u16, seg: &[u8]) -> Result<[u8; auth::TRAILER_LEN]> {
+    let counter = COUNTER.fetch_add(1, Relaxed).wrapping_add(1);
+    let nonce = auth::nonce(EPOCH.load(Relaxed), counter);
+    let mut trailer = [0u8; auth::TRAILER_LEN];
+    let (n, tag) = trailer.split_at_mut(auth::NONCE_LEN);
+    n.copy_from_slice(&nonce);
+    // SAFETY: the pointers are valid for the lengths given, and `tag` has
+    // room for the `HPC_TAG_LEN` bytes written.
+    kernel::error::to_result(unsafe {
+        bindings::hpc_auth_tag(
+            bindings::hpc_auth_domain_HPC_AUTH_MTCP as u8,
+            this_node(),
+            node,
+            nonce.as_ptr().cast(),
+            nonce.len(),
+            seg.as_ptr().cast(),
+            seg.len(),
+            tag.as_mut_ptr(),
+        )
+    })?;
+    Ok(trailer)
+}
+
 /// Sends one segment to `node`'s receive daemon.
 pub(crate) fn send_to(node: u16, seg: &[u8]) -> Result {
     let sock = SOCK.load(Ordering::Acquire);
     if sock.is_null() {
         return Err(ENODEV);
     }
+    let trailer = seal(node, seg)?;
     let mut ip: bindings::__be32 = 0;
     // SAFETY: `hpc_node_to_addr` reads the RCU-protected map into `ip`.
     kernel::error::to_result(unsafe { bindings::hpc_node_to_addr(node, &mut ip) })?;
@@ -116,19 +166,26 @@ pub(crate) fn send_to(node: u16, seg: &[u8]) -> Result {
         sin_addr: bindings::in_addr { s_addr: ip },
         ..Default::default()
     };
-    let mut vec = bindings::kvec {
-        iov_base: seg.as_ptr().cast_mut().cast(),
-        iov_len: seg.len(),
-    };
+    let mut vec = [
+        bindings::kvec {
+            iov_base: seg.as_ptr().cast_mut().cast(),
+            iov_len: seg.len(),
+        },
+        bindings::kvec {
+            iov_base: trailer.as_ptr().cast_mut().cast(),
+            iov_len: trailer.len(),
+        },
+    ];
     let mut msg = bindings::msghdr {
         msg_name: ptr::from_mut(&mut to).cast(),
         msg_namelen: size_of::<bindings::sockaddr_in>() as c_int,
         msg_flags: bindings::MSG_DONTWAIT as c_uint,
         ..Default::default()
     };
+    let len = seg.len() + trailer.len();
     // SAFETY: `sock` is the daemon's socket, never released; `msg`, `to`
     // and `vec` are valid for the call, and the data is only read.
-    let n = unsafe { bindings::kernel_sendmsg(sock, &mut msg, &mut vec, 1, seg.len()) };
+    let n = unsafe { bindings::kernel_sendmsg(sock, &mut msg, vec.as_mut_ptr(), 2, len) };
     if n < 0 {
         return Err(Error::from_errno(n));
     }
@@ -141,8 +198,64 @@ struct Held {
     src: Source,
 }
 
+/// The replay windows of the nodes heard from, owned by the receive thread.
+type Windows = KVec<(u16, ReplayWindow)>;
+
+/// Checks the trailer of a datagram from `node` and returns its segment:
+/// the tag first (nothing else of the datagram is read before), then the
+/// sender's replay window.  Counts what it refuses.
+fn open<'a>(node: u16, data: &'a [u8], windows: &mut Windows) -> Option<&'a [u8]> {
+    let Some(parts) = auth::split(data) else {
+        STATS.bad_header.fetch_add(1, Relaxed);
+        return None;
+    };
+    // SAFETY: the pointers are valid for the lengths given; the tag is
+    // `HPC_TAG_LEN` bytes.
+    let ret = unsafe {
+        bindings::hpc_auth_check(
+            bindings::hpc_auth_domain_HPC_AUTH_MTCP as u8,
+            node,
+            this_node(),
+            parts.nonce.as_ptr().cast(),
+            parts.nonce.len(),
+            parts.segment.as_ptr().cast(),
+            parts.segment.len(),
+            parts.tag.as_ptr(),
+        )
+    };
+    if ret != 0 {
+        if ret == -(bindings::ENOKEY as c_int) {
+            STATS.no_key.fetch_add(1, Relaxed);
+        } else {
+            STATS.bad_tag.fetch_add(1, Relaxed);
+        }
+        return None;
+    }
+    let (epoch, counter) = auth::read_nonce(&parts.nonce);
+    let i = match windows.iter().position(|(n, _)| *n == node) {
+        Some(i) => i,
+        None => {
+            if windows.len() >= MAX_WINDOWS
+                || windows
+                    .push((node, ReplayWindow::new()), GFP_KERNEL)
+                    .is_err()
+            {
+                STATS.replayed.fetch_add(1, Relaxed);
+                return None;
+            }
+            windows.len() - 1
+        }
+    };
+    let w = &mut windows.get_mut(i)?.1;
+    if w.accept(epoch, counter).is_err() {
+        STATS.replayed.fetch_add(1, Relaxed);
+        return None;
+    }
+    Some(parts.segment)
+}
+
 /// Looks at one datagram from `addr` (network order).
-fn input(addr: u32, data: &[u8], truncated: bool, held: &mut Option<Held>) {
+fn input(addr: u32, data: &[u8], truncated: bool, held: &mut Option<Held>, windows: &mut Windows) {
     STATS.received.fetch_add(1, Relaxed);
     // SAFETY: `hpc_addr_to_node` only reads the RCU-protected node map.
     let node = unsafe { bindings::hpc_addr_to_node(addr) };
@@ -154,6 +267,9 @@ fn input(addr: u32, data: &[u8], truncated: bool, held: &mut Option<Held>) {
         STATS.truncated.fetch_add(1, Relaxed);
         return;
     }
+    let Some(data) = open(node, data, windows) else {
+        return;
+    };
     // Segments between processes of one node never reach the network, so
     // every datagram carries a checksum to verify.
     match wire::parse_checked(data, true) {
@@ -203,6 +319,7 @@ unsafe extern "C" fn rx_thread(data: *mut c_void) -> c_int {
         return -(bindings::ENOMEM as c_int);
     };
     let mut held = None;
+    let mut windows = Windows::new();
     loop {
         let mut from = bindings::sockaddr_in::default();
         let mut vec = bindings::kvec {
@@ -225,12 +342,23 @@ unsafe extern "C" fn rx_thread(data: *mut c_void) -> c_int {
         }
         let len = usize::try_from(n).unwrap_or(0).min(buf.len());
         let truncated = msg.msg_flags & bindings::MSG_TRUNC as c_uint != 0;
-        input(from.sin_addr.s_addr, &buf[..len], truncated, &mut held);
+        input(
+            from.sin_addr.s_addr,
+            &buf[..len],
+            truncated,
+            &mut held,
+            &mut windows,
+        );
     }
 }
 
 /// Opens the node's UDP socket and starts the receive thread.
 pub(crate) fn start() -> Result {
+    // Later boots of a node have later epochs, so their receivers drop
+    // what an earlier boot sent (replayed or not).
+    // SAFETY: `ktime_get_real` has no preconditions.
+    let now = unsafe { bindings::ktime_get_real() };
+    EPOCH.store(u64::try_from(now).unwrap_or(0), Relaxed);
     let mut sock: *mut bindings::socket = ptr::null_mut();
     // SAFETY: `init_net` is the initial network namespace, which lives
     // forever; `sock` receives the new socket.
@@ -292,14 +420,17 @@ pub(crate) fn show_stats(m: &SeqFile) {
     seq_print!(
         m,
         "udp_port {}\nreceived {}\nnot_a_node {}\ntruncated {}\nbad_header {}\n\
-         bad_checksum {}\naccepted {}\nfault_dropped {}\nfault_duplicated {}\n\
-         fault_reordered {}\n",
+         bad_checksum {}\nno_key {}\nbad_tag {}\nreplayed {}\naccepted {}\n\
+         fault_dropped {}\nfault_duplicated {}\nfault_reordered {}\n",
         MS_UDP_PORT,
         s.received.load(Relaxed),
         s.not_a_node.load(Relaxed),
         s.truncated.load(Relaxed),
         s.bad_header.load(Relaxed),
         s.bad_checksum.load(Relaxed),
+        s.no_key.load(Relaxed),
+        s.bad_tag.load(Relaxed),
+        s.replayed.load(Relaxed),
         s.accepted.load(Relaxed),
         s.fault_dropped.load(Relaxed),
         s.fault_duplicated.load(Relaxed),

@@ -456,6 +456,10 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
     if peer == 0 {
         return Err(EINVAL);
     }
+    // Without the cluster key no datagram leaves for another node.
+    if peer != here && !crate::ms_input::have_key() {
+        return Err(ENOKEY);
+    }
     let opts = read_opts(opts)?;
     let key = ms_data::register_current()?;
     if let Ok(s) = ms_data::find_sock(i64::from(fd)) {

@@ -27,6 +27,7 @@
 //! | [`route`]     | `ms_route_pkt()`, `ms_signal()`, `ms_signal_nosock()` |
 //! | [`table`]     | `ms_data.c` hash tables, `struct ms_task`       |
 //! | [`metasock`]  | metasocket messages (`msm_build_*`, `msm_parse_*`) |
+//! | [`auth`]      | (new) datagram trailer and replay window        |
 //!
 //! How the kernel side drives it (thesis section 4.3-4.5):
 //!
@@ -66,6 +67,7 @@
     missing_docs
 )]
 
+pub mod auth;
 pub mod crop;
 pub mod engine;
 pub mod metasock;

@@ -9,11 +9,15 @@
  *   mosctl unlock|nostay [PID]  allow it again (lock = 0)
  *   mosctl getlock [PID]   print the lock (0 or 1)
  *   mosctl mospe           this node's number
+ *   mosctl setkey FILE     install the cluster key from FILE ("-": stdin):
+ *                          32 raw bytes or 64 hex digits (root only)
+ *   mosctl key             whether a key is set, and its fingerprint
  *
  * PID defaults to the parent (the shell that runs mosctl), so
  * "mosctl stay" in a script locks the script.  Exit 0, 1 on error, 2 usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +29,63 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: mosctl where|home|status|lock|stay|unlock|nostay|getlock [PID]\n"
-		"       mosctl mospe\n"
+		"       mosctl mospe | key | setkey FILE\n"
 		"PID defaults to mosctl's parent process.\n");
 	exit(2);
+}
+
+#define KEY_PROC "/proc/hpc/admin/key"
+
+/* Copies FILE (the key, raw or hex) to the kernel in one write. */
+static int setkey(const char *path)
+{
+	char buf[80];
+	ssize_t n, w;
+	int fd, out;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0) {
+		fprintf(stderr, "mosctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (fd)
+		close(fd);
+	if (n < 0) {
+		fprintf(stderr, "mosctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (n != 32 && n != 64 && !(n == 65 && buf[64] == '\n')) {
+		fprintf(stderr, "mosctl: %s: a key is 32 bytes or 64 hex digits\n", path);
+		return 1;
+	}
+	out = open(KEY_PROC, O_WRONLY | O_CLOEXEC);
+	w = out < 0 ? -1 : write(out, buf, n);
+	memset(buf, 0, sizeof(buf));
+	if (w != n) {
+		fprintf(stderr, "mosctl: %s: %s\n", KEY_PROC, strerror(errno));
+		if (out >= 0)
+			close(out);
+		return 1;
+	}
+	close(out);
+	return 0;
+}
+
+static int showkey(void)
+{
+	char buf[64];
+	FILE *f = fopen(KEY_PROC, "re");
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		fprintf(stderr, "mosctl: %s: %s\n", KEY_PROC, strerror(errno));
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	fputs(buf, stdout);
+	return 0;
 }
 
 static int fail(const char *what, pid_t pid)
@@ -48,6 +106,12 @@ int main(int argc, char **argv)
 	if (argc < 2 || argc > 3)
 		usage();
 	cmd = argv[1];
+	if (!strcmp(cmd, "setkey") && argc == 3)
+		return setkey(argv[2]);
+	if (!strcmp(cmd, "key") && argc == 2)
+		return showkey();
+	if (!strcmp(cmd, "setkey") || !strcmp(cmd, "key"))
+		usage();
 	pid = getppid();
 	if (argc == 3) {
 		long p;
