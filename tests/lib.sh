@@ -116,6 +116,26 @@ no_kernel_problem() {
 	done
 }
 
+# stream_works FROM TO PORT: a checked 256 KiB stream from node FROM to TO.
+stream_works() {
+	spawn "$2" "sw_$3" ms_stream server "$3" 262144 || return 1
+	wait_line "$2" "sw_$3" 'listening' 20 >/dev/null || return 1
+	on "$1" "ms_stream client 10.77.0.$2 $3 262144" >/dev/null ||
+		fail "stream node $1 -> node $2 " || return 1
+	wait_line "$2" "sw_$3" '^exit 0' 30 >/dev/null
+}
+
+# cluster_key: the running cluster's key (64 hex digits, from qemu/cluster).
+cluster_key() {
+	cat "${CLUSTER_STATE:-$top/build/cluster}/key"
+}
+
+# put_key NODE PATH: write the cluster key to PATH on NODE (a file for the
+# test programs that seal datagrams, or /proc/hpc/admin/key to install it).
+put_key() {
+	on "$1" "umask 077; printf %s $(cluster_key) > $2"
+}
+
 ms_stat() {	# ms_stat NODE NAME: a counter of /proc/hpc/migsock/stats
 	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/migsock/stats"
 }

@@ -95,7 +95,7 @@ test_migsock_forged_segments_from_node_and_outsider() {
 	need_nodes 2 || return 0
 	spawn 1 fg ms_stream server 7500 100000 || return 1
 	wait_line 1 fg 'listening' 20 >/dev/null || return 1
-	on 2 "udpsend 10.77.0.1 19791 good && udpsend 10.77.0.1 19791 badsum &&
+	on 2 "runas 65534 65534 udpsend 10.77.0.1 19791 good && udpsend 10.77.0.1 19791 badsum &&
 	      udpsend 10.77.0.1 19791 garbage && udpsend 10.77.0.1 19791 short" || return 1
 	on 1 "udpsend 127.0.0.1 19791 good" || return 1
 	on 2 "ms_stream client 10.77.0.1 7500 100000" >/dev/null || fail "client after forged" || return 1

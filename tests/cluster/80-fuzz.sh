@@ -32,15 +32,6 @@ sockets_settle() {
 	done
 }
 
-# stream_works FROM TO PORT: a checked 256 KiB stream from node FROM to TO.
-stream_works() {
-	spawn "$2" "sw_$3" ms_stream server "$3" 262144 || return 1
-	wait_line "$2" "sw_$3" 'listening' 20 >/dev/null || return 1
-	on "$1" "ms_stream client 10.77.0.$2 $3 262144" >/dev/null ||
-		fail "stream node $1 -> node $2 after fuzzing" || return 1
-	wait_line "$2" "sw_$3" '^exit 0' 30 >/dev/null
-}
-
 # fuzz_pair AS PORT: ms_fuzz on nodes 1 and 2, each the other's peer, both
 # moved among nodes 1-3; AS is "" (root) or a runas prefix.
 fuzz_pair() {
@@ -97,7 +88,7 @@ test_fuzz_trinity_on_proc_hpc() {
 
 test_fuzz_network_mtcp_hpc_metasock() {
 	need_nodes 3 || return 0
-	local seed secs names sent got r
+	local seed secs names sent got r n mode cmd extra
 	seed=$(fuzz_seed)
 	secs=$(fuzz_secs)
 	# A live connection on node 2 (server, home 2) from node 3 the whole time.
@@ -106,11 +97,18 @@ test_fuzz_network_mtcp_hpc_metasock() {
 	spawn 3 nf_c ms_stream source 10.77.0.2 6300 || return 1
 	wait_line 3 nf_c '^connected' 20 >/dev/null || return 1
 	names=$(on 2 "awk 'NR > 1 && \$2 == \"ESTABLISHED\" { printf \"%s%s:%s:%s:%s\", s, \$3, \$4, \$5, \$7; s = \",\" }' /proc/hpc/migsock/sockets")
-	for mode in mtcp hpc; do
-		r=$(TIMEOUT=$((secs + 60)) on 1 "net_fuzz $mode 10.77.0.2 -s $seed -t $secs ${names:+-c $names}") ||
-			fail "net_fuzz $mode (seed $seed): $r" || return 1
-		echo "    $r"
+	# Without the key (an unprivileged user of node 1: the tag check drops
+	# everything), then sealed with it (root of node 2, to itself: the
+	# parser and routing behind the check).
+	put_key 2 /tmp/cluster.key || return 1
+	for mode in "1:runas 65534 65534 net_fuzz mtcp:" "1:net_fuzz hpc:" \
+		"2:net_fuzz mtcp:-k /tmp/cluster.key -S 2 -D 2"; do
+		IFS=: read -r n cmd extra <<< "$mode"
+		r=$(TIMEOUT=$((secs + 60)) on "$n" "$cmd 10.77.0.2 -s $seed -t $secs ${names:+-c $names} $extra") ||
+			fail "$cmd $extra (seed $seed): $r" || return 1
+		echo "    node $n: $r"
 	done
+	on 2 "rm -f /tmp/cluster.key"
 	r=$(TIMEOUT=$((secs + 120)) on 1 "net_fuzz meta 2 -s $seed -t $secs -n 300") ||
 		fail "net_fuzz meta (seed $seed): $r" || return 1
 	echo "    $r"
@@ -120,7 +118,7 @@ test_fuzz_network_mtcp_hpc_metasock() {
 	wait_line 3 nf_c '^exit ' 60 >/dev/null || return 1
 	on 2 "kill \$(awk '/^pid/ { print \$2 }' /tmp/nf_s.out)" 2>/dev/null
 	wait_line 2 nf_s '^exit ' 60 >/dev/null || return 1
-	echo "    node 2: $(on 2 "grep -E '^(bad_header|bad_checksum|accepted|metasock_bad) ' /proc/hpc/migsock/stats" | tr '\n' ' ')"
+	echo "    node 2: $(on 2 "grep -E '^(bad_header|bad_checksum|bad_tag|replayed|accepted|metasock_bad) ' /proc/hpc/migsock/stats" | tr '\n' ' ')"
 	# Migrations still work to and from the fuzzed node, and so do streams.
 	on 1 'migtest -m 4 -h 2,0' >/dev/null || fail "migration to node 2 after fuzzing" || return 1
 	stream_works 1 2 6391 || return 1

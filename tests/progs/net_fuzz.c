@@ -4,6 +4,7 @@
  * parsers behind its ports.
  *
  *   net_fuzz mtcp ADDR [-s SEED] [-n COUNT] [-t SECONDS] [-c NAME,...]
+ *                      [-k KEYFILE -S SRC -D DST]
  *   net_fuzz hpc  ADDR [-s SEED] [-n COUNT] [-t SECONDS]
  *   net_fuzz meta NODE [-s SEED] [-n COUNT] [-t SECONDS]
  *
@@ -12,7 +13,10 @@
  *       with -c (LPORT:RPORT:LHNODE:RHNODE of the target's sockets, as in
  *       its /proc/hpc/migsock/sockets) and to ports 1 (the migd) and
  *       6300-6303, random flags, sequence numbers, options and data; bytes
- *       flipped, cut or added; the checksum right in 4 of 5.
+ *       flipped, cut or added; the checksum right in 4 of 5.  Without -k
+ *       no datagram has a valid trailer (the tag check drops them all);
+ *       with -k each is sealed with the cluster key as node SRC sends to
+ *       node DST (9 in 10 with the right tag), to reach the parser.
  * hpc:  TCP connections to hpc's port 19790: message headers (magic and
  *       version mostly right, any type, lengths around and beyond the
  *       limit), then random bodies, sometimes several messages in a row.
@@ -40,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blake2s.h"
 #include "prog_util.h"
 
 #define MTCP_PORT	19791
@@ -76,11 +81,19 @@ static void mutate(uint8_t *p, size_t *len, size_t max, size_t keep)
 
 struct name { uint16_t lport, rport, lhnode, rhnode; };
 
+/* -k: the key and the nodes a sealed datagram is from and to. */
+static struct {
+	int on;
+	uint8_t key[32];
+	long src, dst;
+	uint64_t epoch, counter;
+} seal;
+
 static long fuzz_mtcp(struct sockaddr_in *to, struct name *names, int nnames,
 		      long count, long secs, long *sent)
 {
 	static const uint16_t ports[] = { 1, 6300, 6301, 6302, 6303, 0, 65535 };
-	uint8_t pkt[2048];
+	uint8_t pkt[2048 + MTCP_TRAILER_LEN];
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	time_t end = time(NULL) + secs;
 
@@ -126,6 +139,13 @@ static long fuzz_mtcp(struct sockaddr_in *to, struct name *names, int nnames,
 			mutate(pkt, &len, sizeof(pkt), 0);
 		if (len >= 22)
 			put16(pkt + 20, chance(80) ? mtcp_checksum(pkt, len) : (uint16_t)rnd());
+		if (seal.on) {
+			seal_datagram(seal.key, seal.src, seal.dst, seal.epoch, ++seal.counter,
+				      pkt, len);
+			if (chance(10))
+				pkt[len + pick(MTCP_TRAILER_LEN)] ^= 1 << pick(8);
+			len += MTCP_TRAILER_LEN;
+		}
 		if (sendto(s, pkt, len, 0, (struct sockaddr *)to, sizeof(*to)) >= 0)
 			(*sent)++;
 		if (!(*sent & 63))
@@ -331,8 +351,16 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	target = argv[2];
 	optind = 3;
-	while ((opt = getopt(argc, argv, "s:n:t:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:c:k:S:D:")) != -1) {
 		switch (opt) {
+		case 'k':
+			if (read_cluster_key(optarg, seal.key))
+				goto usage;
+			seal.on = 1;
+			seal.epoch = trailer_epoch();
+			break;
+		case 'S': if (parse_num(optarg, 1, 65535, &seal.src)) goto usage; break;
+		case 'D': if (parse_num(optarg, 1, 65535, &seal.dst)) goto usage; break;
 		case 's': if (parse_num(optarg, 0, LONG_MAX, &v)) goto usage; seed = v; break;
 		case 'n': if (parse_num(optarg, 1, LONG_MAX, &count)) goto usage; break;
 		case 't': if (parse_num(optarg, 1, 86400, &secs)) goto usage; break;
@@ -352,7 +380,7 @@ int main(int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (seal.on && (!seal.src || !seal.dst)))
 		goto usage;
 	prog_rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -378,6 +406,6 @@ int main(int argc, char **argv)
 	return rc ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: net_fuzz mtcp|hpc ADDR | meta NODE [-s SEED] [-n COUNT] "
-		"[-t SECONDS] [-c LPORT:RPORT:LHNODE:RHNODE,...]\n");
+		"[-t SECONDS] [-c LPORT:RPORT:LHNODE:RHNODE,...] [-k KEYFILE -S SRC -D DST]\n");
 	return 2;
 }

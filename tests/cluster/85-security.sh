@@ -1,0 +1,120 @@
+# Issue 10: only holders of the cluster key speak for the cluster.  Every
+# attack here is made by an unprivileged user (runas checks it dropped
+# everything) or by a node holding a different key.
+
+# udp_drops NODE: datagrams the node's UDP layer dropped for a full buffer.
+udp_drops() {
+	on "$1" "awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[\$i] = i; h = 1 } else print \$c[\"RcvbufErrors\"] }' /proc/net/snmp"
+}
+
+auth_stat() {	# auth_stat NODE NAME: a counter of /proc/hpc/auth
+	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/auth"
+}
+
+test_sec_key_file_is_root_only_and_shows_no_key() {
+	local v
+	v=$(on 1 "mosctl key") || return 1
+	[[ "$v" =~ ^set\ [0-9a-f]{16}$ ]] || fail "mosctl key: '$v'" || return 1
+	# The same key on every node: the same fingerprint.
+	expect_eq "fingerprint on node 2" "$(on 2 'mosctl key')" "$v" || return 1
+	on 1 "grep -c $(cluster_key | cut -c1-16) /proc/hpc/admin/key" >/dev/null &&
+		fail "the key file shows the key" && return 1
+	expect_fails "unprivileged key write" 1 \
+		"runas 65534 65534 sh -c 'printf %064d 1 > /proc/hpc/admin/key'" || return 1
+	expect_fails "short key" 1 "printf 0123 > /proc/hpc/admin/key" || return 1
+	expect_fails "non-hex key" 1 "printf %064d 0 | tr 0 z > /proc/hpc/admin/key" || return 1
+	expect_fails "all-zero key" 1 "printf %064d 0 > /proc/hpc/admin/key" || return 1
+	expect_eq "key after bad writes" "$(on 1 'mosctl key')" "$v"
+}
+
+test_sec_unprivileged_image_to_migd_refused() {
+	need_nodes 2 || return 0
+	local before r procs remote
+	before=$(auth_stat 2 links_refused)
+	procs=$(on 2 "ls -d /proc/[0-9]* | wc -l")
+	remote=$(on 2 "cat /proc/hpc/remote")
+	for kind in image hello; do
+		r=$(on 1 "runas 65534 65534 forge_link 10.77.0.2 $kind 1 2") ||
+			fail "forge_link $kind: $r" || return 1
+		echo "    $r"
+	done
+	expect_eq "links refused on node 2" "$(auth_stat 2 links_refused)" "$((before + 2))" || return 1
+	expect_eq "processes from other nodes on node 2" "$(on 2 'cat /proc/hpc/remote')" "$remote" || return 1
+	on 2 "ps -o user,args | grep -v -e '^root' -e '^USER' -e nobody" | grep . &&
+		fail "a process of some user appeared on node 2" && return 1
+	[ "$(on 2 "ls -d /proc/[0-9]* | wc -l")" -le $((procs + 2)) ] ||
+		fail "node 2 gained processes" || return 1
+	# A real move still works.
+	on 1 'migtest -m 2 -h 2,0' >/dev/null || fail "migration after the attack"
+}
+
+test_sec_node_with_another_key_is_refused() {
+	need_nodes 3 || return 0
+	local before r
+	before=$(auth_stat 2 links_refused)
+	on 3 "head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > /tmp/other.key &&
+	      mosctl setkey /tmp/other.key" || return 1
+	trap 'put_key 3 /proc/hpc/admin/key' RETURN
+	r=$(on 3 "sleep 20 & p=\$!; migrate \$p 2 2>&1; kill \$p")
+	echo "$r" | grep -q "Key was rejected" ||
+		fail "move from a node with another key: '$r', want EKEYREJECTED" || return 1
+	expect_eq "links refused on node 2" "$(auth_stat 2 links_refused)" "$((before + 1))" || return 1
+	# Its datagrams are dropped too.
+	before=$(ms_stat 2 bad_tag)
+	on 3 "udpsend -k /tmp/other.key -s 3 -d 2 10.77.0.2 19791 good" || return 1
+	sleep 1
+	[ "$(ms_stat 2 bad_tag)" -gt "$before" ] || fail "node 2 counted no bad tag" || return 1
+	put_key 3 /proc/hpc/admin/key || return 1
+	trap - RETURN
+	stream_works 3 2 7593
+}
+
+# An unprivileged user on node 1 forges segments, with the names of the
+# live connection between nodes 2 and 3 read from /proc/hpc/migsock/sockets,
+# against node 2 for 10 s: every datagram is dropped, the stream is exact.
+test_sec_forged_segments_against_live_stream() {
+	need_nodes 3 || return 0
+	local names before_tag before_acc sent got r
+	spawn 2 sf_s ms_stream sink 7594 1 || return 1
+	wait_line 2 sf_s listening 30 >/dev/null || return 1
+	spawn 3 sf_c ms_stream source 10.77.0.2 7594 || return 1
+	wait_line 3 sf_c '^connected' 60 >/dev/null || return 1
+	names=$(on 2 "runas 65534 65534 awk 'NR > 1 && \$2 == \"ESTABLISHED\" { printf \"%s%s:%s:%s:%s\", s, \$3, \$4, \$5, \$7; s = \",\" }' /proc/hpc/migsock/sockets")
+	[ -n "$names" ] || fail "no connection on node 2" || return 1
+	before_tag=$(( $(ms_stat 2 bad_tag) + $(ms_stat 2 bad_header) + $(udp_drops 2) ))
+	r=$(TIMEOUT=90 on 1 "runas 65534 65534 net_fuzz mtcp 10.77.0.2 -t 10 -c $names") ||
+		fail "net_fuzz: $r" || return 1
+	echo "    $r"
+	sent=$(echo "$r" | awk '{ print $5 }')
+	# Each is dropped as too short for a trailer, for its tag, or (sent
+	# faster than the receive thread reads) by UDP for a full buffer.
+	[ "$(( $(ms_stat 2 bad_tag) + $(ms_stat 2 bad_header) + $(udp_drops 2) - before_tag ))" -ge "$sent" ] ||
+		fail "node 2 dropped fewer datagrams than the $sent sent" || return 1
+	on 3 "kill -USR1 \$(awk '/^pid/ { print \$2 }' /tmp/sf_c.out)" || return 1
+	sent=$(wait_line 3 sf_c '^ok sent|FAIL' 120) || return 1
+	got=$(wait_line 2 sf_s '^ok received|FAIL' 120) || return 1
+	expect_eq "bytes of the stream" "${got#ok received }" "${sent#ok sent }" || return 1
+	echo "    ${sent#ok sent } bytes exact"
+}
+
+# Datagrams of a live stream, captured on the wire (by root on the sending
+# node: no one else can) and sent again: all dropped as replays.
+test_sec_replayed_datagrams_dropped() {
+	need_nodes 3 || return 0
+	local before r n
+	spawn 2 rp_s ms_stream sink 7595 1 || return 1
+	wait_line 2 rp_s listening 30 >/dev/null || return 1
+	spawn 3 rp_c ms_stream source 10.77.0.2 7595 || return 1
+	wait_line 3 rp_c '^connected' 60 >/dev/null || return 1
+	before=$(ms_stat 2 replayed)
+	r=$(TIMEOUT=60 on 3 "replay_dgrams 10.77.0.2 200") || fail "replay: $r" || return 1
+	echo "    $r"
+	n=$(echo "$r" | awk '{ print $2 }')
+	sleep 1
+	[ "$(( $(ms_stat 2 replayed) - before ))" -ge "$n" ] ||
+		fail "node 2 counted $(( $(ms_stat 2 replayed) - before )) replays of $n" || return 1
+	on 3 "kill -USR1 \$(awk '/^pid/ { print \$2 }' /tmp/rp_c.out)" || return 1
+	sent=$(wait_line 3 rp_c '^ok sent|FAIL' 120) || return 1
+	got=$(wait_line 2 rp_s '^ok received|FAIL' 120) || return 1
+	expect_eq "bytes of the stream" "${got#ok received }" "${sent#ok sent }"
+}
