@@ -118,3 +118,22 @@ test_sec_replayed_datagrams_dropped() {
 	got=$(wait_line 2 rp_s '^ok received|FAIL' 120) || return 1
 	expect_eq "bytes of the stream" "${got#ok received }" "${sent#ok sent }"
 }
+
+# recv(MSG_TRUNC) through a socket proxy: the datagram's full length, and
+# no byte but the datagram's reaches the caller.
+test_sec_proxied_recv_msg_trunc() {
+	need_nodes 2 || return 0
+	local r
+	r=$(on 1 "trunc_recv 2") || fail "$r" || return 1
+	echo "    $r"
+}
+
+test_sec_test_knobs_refuse_unprivileged_users() {
+	local f
+	for f in /proc/hpc/migsock/fault /proc/hpc/migsock/metasock /proc/hpc/admin/key \
+		/proc/hpc/admin/mospe /proc/hpc/admin/map; do
+		expect_fails "unprivileged write to $f" 1 \
+			"runas 65534 65534 sh -c 'echo 1 > $f'" || return 1
+	done
+	expect_eq "faults after the attempts" "$(on 1 'cat /proc/hpc/migsock/fault 2>/dev/null || echo unreadable')" "unreadable"
+}

@@ -46,7 +46,14 @@ test_torture_moves_under_faults() {
 	[ "$total" -ge $((moves * 8 / 10)) ] || fail "only $total of $moves moves done" || return 1
 	for p in "2 $ca ta_c 1 ta_s" "1 $cb tb_c 3 tb_s"; do
 		set -- $p
-		on "$1" "kill -USR1 $2" || return 1
+		if ! on "$1" "kill -USR1 $2"; then
+			# The process is gone: say how it ended, and what moved it.
+			on "$1" "tail -n 5 /tmp/$3.out; sort /tmp/mv_*.err 2>/dev/null | uniq -c | tail -n 5" |
+				sed 's/^/    node '"$1"': /' >&2
+			"$top/qemu/cluster" log "$1" | grep -E 'hpc|migsock' | tail -n 10 | sed 's/^/    console: /' >&2
+			fail "$3 (pid $2) ended before the moves did"
+			return 1
+		fi
 		sent=$(wait_line "$1" "$3" '^ok sent|FAIL' 120) || return 1
 		got=$(wait_line "$4" "$5" '^ok received|FAIL' 120) || return 1
 		expect_eq "bytes of $3" "${got#ok received }" "${sent#ok sent }" || return 1
