@@ -79,6 +79,9 @@ pub fn split(datagram: &[u8]) -> Option<Parts<'_>> {
 
 const WORD_BITS: u64 = 64;
 const WORDS: usize = 16;
+/// Word index to ring slot: WORDS is a power of two.
+const RING_MASK: u64 = 15;
+const _: () = assert!(RING_MASK + 1 == WORDS as u64);
 /// How far behind the newest counter a datagram may arrive and still be
 /// taken (once): the window's bits less one word, as the word that holds
 /// the newest counter is only partly in the past.
@@ -167,7 +170,7 @@ impl ReplayWindow {
 
     fn word(index: u64) -> usize {
         // WORDS divides 2^64, so the ring is continuous across a wrap.
-        (index % WORDS as u64) as usize
+        (index & RING_MASK) as usize
     }
 
     fn is_set(&self, counter: u64) -> bool {
