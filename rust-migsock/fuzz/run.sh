@@ -15,7 +15,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"header route metasock"}
+targets=${*:-"header route metasock auth"}
 cargo_fuzz=${CARGO_FUZZ:-$(command -v cargo-fuzz || echo "$HOME/.cache/migsock/cargo/bin/cargo-fuzz")}
 if [ ! -x "$cargo_fuzz" ]; then
 	echo "fuzz/run.sh: cargo-fuzz not found (cargo install --locked cargo-fuzz)" >&2

@@ -31,9 +31,10 @@ pub const TRAILER_LEN: usize = NONCE_LEN + TAG_LEN;
 /// The epoch and counter of a datagram, as they travel.
 pub fn nonce(epoch: u64, counter: u64) -> [u8; NONCE_LEN] {
     let mut n = [0u8; NONCE_LEN];
-    let (e, c) = n.split_at_mut(8);
-    super::copy_bytes(e, &epoch.to_be_bytes());
-    super::copy_bytes(c, &counter.to_be_bytes());
+    let bytes = epoch.to_be_bytes().into_iter().chain(counter.to_be_bytes());
+    for (d, s) in n.iter_mut().zip(bytes) {
+        *d = s;
+    }
     n
 }
 
@@ -41,9 +42,8 @@ pub fn nonce(epoch: u64, counter: u64) -> [u8; NONCE_LEN] {
 pub fn read_nonce(n: &[u8; NONCE_LEN]) -> (u64, u64) {
     let mut e = [0u8; 8];
     let mut c = [0u8; 8];
-    let (a, b) = n.split_at(8);
-    super::copy_bytes(&mut e, a);
-    super::copy_bytes(&mut c, b);
+    super::copy_bytes(&mut e, n);
+    super::copy_bytes(&mut c, n.get(8..).unwrap_or(&[]));
     (u64::from_be_bytes(e), u64::from_be_bytes(c))
 }
 
@@ -65,15 +65,14 @@ pub fn split(datagram: &[u8]) -> Option<Parts<'_>> {
         .len()
         .checked_sub(TRAILER_LEN)
         .filter(|&l| l >= super::wire::HEADER_LEN)?;
-    let (segment, trailer) = datagram.split_at(seg_len);
-    let (n, t) = trailer.split_at(NONCE_LEN);
+    let trailer = datagram.get(seg_len..)?;
     let mut parts = Parts {
-        segment,
+        segment: datagram.get(..seg_len)?,
         nonce: [0; NONCE_LEN],
         tag: [0; TAG_LEN],
     };
-    super::copy_bytes(&mut parts.nonce, n);
-    super::copy_bytes(&mut parts.tag, t);
+    super::copy_bytes(&mut parts.nonce, trailer);
+    super::copy_bytes(&mut parts.tag, trailer.get(NONCE_LEN..)?);
     Some(parts)
 }
 
