@@ -37,6 +37,7 @@ use crate::mtcp::{
     engine::{
         Conn,
         Events,
+        Sock,
         Source,
         State, //
     },
@@ -224,6 +225,33 @@ fn wake(s: &MsSock, parent: Option<Arc<MsSock>>, ev: Events) {
 }
 
 /// Handles a segment from `src` (thesis `ms_route_pkt()`).
+/// Resets logged so far; the first few per boot are enough to debug.
+static RESETS_LOGGED: Atomic<u32> = Atomic::new(0);
+
+/// Logs a synchronized connection reset by an RST from a node other than
+/// its peer's home, or after the peer moved: the case where a node that
+/// lost track of a moving socket may kill a live connection.
+fn log_reset(eng: &Sock<KVec<u8>>, was: State, h: &wire::Header, src: Source) {
+    let synced = matches!(
+        was,
+        State::Established | State::FinWait1 | State::FinWait2 | State::CloseWait
+    );
+    let moved = src.node != eng.conn.rem_hnode || eng.rem_epoch() != 0;
+    if synced && moved && RESETS_LOGGED.fetch_add(1, Relaxed) < 16 {
+        pr_info!(
+            "connection {}:{}:{}:{} in {:?} reset by node {} (peer epoch {}, RST {:?})\n",
+            h.dport,
+            h.sport,
+            h.dhnode,
+            h.shnode,
+            was,
+            src.node,
+            eng.rem_epoch(),
+            h.mig.map(|m| m.epoch)
+        );
+    }
+}
+
 pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox) {
     let Ok(seg) = wire::parse_checked(bytes, verify) else {
         ms_input::count_bad();
@@ -240,7 +268,11 @@ pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox)
                 STATS.departing_drops.fetch_add(1, Relaxed);
                 return;
             }
+            let was = g.eng.state();
             let r = route::route(now, &seg, src, here, Target::Sock(&mut g.eng));
+            if seg.hdr.flags.rst() && g.eng.state() == State::Closed {
+                log_reset(&g.eng, was, &seg.hdr, src);
+            }
             let mut ev = Events::NONE;
             if let Route::Socket(o) = r {
                 ev = o.events;

@@ -140,14 +140,16 @@ pub(crate) const DEFAULT_OPTS: Opts = Opts {
 };
 
 impl MsSock {
-    /// A new CLOSED socket with its buffers.
+    /// A new CLOSED socket with its buffers, charged to the memory cgroup
+    /// of the caller (the process that opens it, or the migd for arrivals):
+    /// a loop opening sockets meets its cgroup's limit, not the node's.
     pub(crate) fn new(listening: bool) -> Result<Arc<Self>> {
         // A listener needs no queues of its own.
         let (snd, rcv) = if listening { (0, 0) } else { (SNDBUF, RCVBUF) };
         let mut eng = Sock::new(
             Config::DEFAULT,
-            KVec::zeroed(snd, GFP_KERNEL)?,
-            KVec::zeroed(rcv, GFP_KERNEL)?,
+            KVec::zeroed(snd, GFP_KERNEL_ACCOUNT)?,
+            KVec::zeroed(rcv, GFP_KERNEL_ACCOUNT)?,
         );
         eng.opts = DEFAULT_OPTS;
         let inner = SockInner {
@@ -159,7 +161,7 @@ impl MsSock {
             orphan: false,
             fw2_since: None,
             ack_deferred: false,
-            txbuf: KVec::zeroed(if listening { 0 } else { TXBUF }, GFP_KERNEL)?,
+            txbuf: KVec::zeroed(if listening { 0 } else { TXBUF }, GFP_KERNEL_ACCOUNT)?,
             departing: false,
             mig_from: 0,
             moving_to: 0,
@@ -178,7 +180,7 @@ impl MsSock {
                 },
                 wait <- new_condvar!("MsSock::wait"),
             }),
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )?;
         LIVE.fetch_add(1, Relaxed);
         Ok(s)
