@@ -235,6 +235,7 @@ fn open<'a>(node: u16, data: &'a [u8], windows: &mut Windows) -> Option<&'a [u8]
     let i = match windows.iter().position(|(n, _)| *n == node) {
         Some(i) => i,
         None => {
+            // No window, no way to tell a replay: refused as one.
             if windows.len() >= MAX_WINDOWS
                 || windows
                     .push((node, ReplayWindow::new()), GFP_KERNEL)

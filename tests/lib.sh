@@ -125,6 +125,19 @@ stream_works() {
 	wait_line "$2" "sw_$3" '^exit 0' 30 >/dev/null
 }
 
+# expect_denied WHAT NODE FILE: an unprivileged user (runas, which checks
+# the drop) writing FILE is refused for lack of privilege, not for anything
+# else (runas failing, a missing file).
+expect_denied() {
+	local out
+	out=$(on "$2" "runas 65534 65534 sh -c 'id -u; echo 1 > $3' 2>&1") &&
+		{ fail "$1: the write succeeded"; return 1; }
+	printf '%s\n' "$out" | head -n 1 | grep -qx 65534 ||
+		{ fail "$1: not run as uid 65534: $out"; return 1; }
+	printf '%s\n' "$out" | grep -qE 'Permission denied|Operation not permitted' ||
+		fail "$1: refused for another reason: $out"
+}
+
 # cluster_key: the running cluster's key (64 hex digits, from qemu/cluster).
 cluster_key() {
 	cat "${CLUSTER_STATE:-$top/build/cluster}/key"

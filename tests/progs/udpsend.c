@@ -45,14 +45,21 @@ int main(int argc, char **argv)
 	int s, c, times = 1;
 
 	while ((c = getopt(argc, argv, "k:s:d:")) != -1) {
-		if (c == 'k')
+		switch (c) {
+		case 'k':
 			keyfile = optarg;
-		else if (c == 's' && !parse_num(optarg, 1, 65535, &src))
-			;
-		else if (c == 'd' && !parse_num(optarg, 1, 65535, &dst))
-			;
-		else
+			break;
+		case 's':
+			if (parse_num(optarg, 1, 65535, &src))
+				usage();
+			break;
+		case 'd':
+			if (parse_num(optarg, 1, 65535, &dst))
+				usage();
+			break;
+		default:
 			usage();
+		}
 	}
 	if (argc - optind != 3 || inet_pton(AF_INET, argv[optind], &a.sin_addr) != 1 ||
 	    parse_num(argv[optind + 1], 1, 65535, &port) || (keyfile && (!src || !dst)))
