@@ -302,7 +302,7 @@ fn commit(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u16) 
                 let r = Redirect {
                     cnode: new_node,
                     pid: key.1,
-                    epoch: g.eng.save().0.next_epoch(),
+                    epoch: g.eng.next_epoch(),
                     until: (key.0 != here).then(|| now.saturating_add(FORWARD_MS)),
                 };
                 let _ = t.redirects.try_create_and_insert(lk, r, GFP_KERNEL);
@@ -317,7 +317,7 @@ fn commit(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u16) 
                 if g.eng.state() != State::Closed && !acked {
                     let m = MovedEntry {
                         node: new_node,
-                        epoch: g.eng.save().0.next_epoch(),
+                        epoch: g.eng.next_epoch(),
                         since: now,
                     };
                     // Without it a stray segment gets an RST, which the
@@ -704,6 +704,11 @@ fn enter(t: &mut ms_data::Tables, key: TaskKey, from: u16, made: &[Arc<MsSock>])
 }
 
 /// MIGACKED from `from`: the old copy it names can go.
+///
+/// Only the copy whose move made epoch `a.epoch`: a MIGACKED may come late
+/// (it is queued and resent), after the socket came back here and left for
+/// `from` again; taken for the later move it would drop the old copy the
+/// peer still needs, and the peer's next segment here would get an RST.
 fn migacked(a: &MigAcked, from: u16) -> Result {
     let k = (
         a.key.local_port,
@@ -712,7 +717,10 @@ fn migacked(a: &MigAcked, from: u16) -> Result {
         a.key.rem_hnode,
     );
     ms_data::with_tables(|t| {
-        if t.moved.get(&k).is_some_and(|m| m.node == from) {
+        if t.moved
+            .get(&k)
+            .is_some_and(|m| m.node == from && m.epoch == a.epoch)
+        {
             t.moved.remove(&k);
             add(&STATS.migacked_in, 1);
             return Ok(());
@@ -722,7 +730,7 @@ fn migacked(a: &MigAcked, from: u16) -> Result {
         // still frozen here, and needs no old copy once it goes.
         if let Some(s) = t.socks.get(&k) {
             let mut g = s.inner.lock();
-            if g.departing && g.moving_to == from {
+            if g.departing && g.moving_to == from && g.eng.next_epoch() == a.epoch {
                 g.acked_early = true;
                 add(&STATS.migacked_in, 1);
                 return Ok(());
@@ -898,6 +906,7 @@ pub(crate) fn queue_migacked(node: u16, eng: &Sock<KVec<u8>>) {
         },
         pid: eng.pid,
         fd: eng.fd,
+        epoch: eng.mig_epoch(),
     };
     let mut buf = [0u8; metasock::HDR_LEN + metasock::MIGACKED_LEN];
     match metasock::encode_migacked(&m, &mut buf) {

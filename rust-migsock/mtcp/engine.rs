@@ -444,10 +444,7 @@ impl SockVars {
 
     /// The migration epoch the socket has after this migration.
     pub fn next_epoch(&self) -> u16 {
-        match self.mig_epoch.wrapping_add(1) {
-            0 => 1,
-            e => e,
-        }
+        seq::next_epoch(self.mig_epoch)
     }
 }
 
@@ -602,6 +599,10 @@ impl<B: Storage> Sock<B> {
     /// Migration epoch of the local end.
     pub fn mig_epoch(&self) -> u16 {
         self.mig_epoch
+    }
+    /// The epoch a copy made by the next migration has.
+    pub fn next_epoch(&self) -> u16 {
+        seq::next_epoch(self.mig_epoch)
     }
     /// Latest migration epoch seen from the remote end.
     pub fn rem_epoch(&self) -> u16 {

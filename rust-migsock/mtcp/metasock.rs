@@ -33,7 +33,7 @@ use super::{copy_bytes, Node};
 /// First two bytes of every message: `"MS"`.
 pub const MAGIC: u16 = 0x4d53;
 /// Version of the message format described here.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// Length of the common message header.
 pub const HDR_LEN: usize = 8;
 /// Largest message accepted (header included).
@@ -45,7 +45,7 @@ pub const PROC_LEN: usize = 12;
 /// Length of a socket record without its queued data.
 pub const RECORD_LEN: usize = 104;
 /// Length of the body of MIGACKED.
-pub const MIGACKED_LEN: usize = 16;
+pub const MIGACKED_LEN: usize = 20;
 /// Length of the body of MIGLISTEN, OPENLISTEN and CLOSELISTEN.
 pub const LISTEN_LEN: usize = 16;
 
@@ -127,6 +127,9 @@ pub struct MigAcked {
     pub pid: i32,
     /// Its descriptor number.
     pub fd: i32,
+    /// Epoch of the copy the peer acknowledged: a MIGACKED that comes late
+    /// must not drop the old copy of a later move of the same socket.
+    pub epoch: u16,
 }
 
 /// Body of MIGLISTEN, OPENLISTEN and CLOSELISTEN.
@@ -404,7 +407,7 @@ pub fn decode(buf: &[u8]) -> Result<Msg<'_>, MsgError> {
                 return Err(MsgError::BadLength);
             }
             let mut r = Rd { b: body };
-            Msg::MigAcked(MigAcked {
+            let m = Msg::MigAcked(MigAcked {
                 key: SockKey {
                     local_port: r.u16()?,
                     rem_port: r.u16()?,
@@ -413,7 +416,12 @@ pub fn decode(buf: &[u8]) -> Result<Msg<'_>, MsgError> {
                 },
                 pid: r.i32()?,
                 fd: r.i32()?,
-            })
+                epoch: r.u16()?,
+            });
+            if r.u16()? != 0 {
+                return Err(MsgError::Reserved);
+            }
+            m
         }
         MsgType::MigListen => Msg::MigListen(parse_listen(body)?),
         MsgType::OpenListen => Msg::OpenListen(parse_listen(body)?),
@@ -516,6 +524,8 @@ pub fn encode_migacked(m: &MigAcked, out: &mut [u8]) -> Result<usize, MsgError> 
     w.u16(m.key.rem_hnode)?;
     w.i32(m.pid)?;
     w.i32(m.fd)?;
+    w.u16(m.epoch)?;
+    w.u16(0)?;
     Ok(w.pos)
 }
 
@@ -837,9 +847,13 @@ mod tests {
             },
             pid: -5,
             fd: 6,
+            epoch: 7,
         };
         let n = encode_migacked(&a, &mut buf).unwrap();
         assert_eq!(decode(&buf[..n]), Ok(Msg::MigAcked(a)));
+        let mut bad = buf;
+        bad[n - 1] = 1;
+        assert_eq!(decode(&bad[..n]), Err(MsgError::Reserved));
         let l = ListenMsg {
             port: 1000,
             hnode: 1,
@@ -875,7 +889,7 @@ mod tests {
         b[0] = 0;
         assert_eq!(decode(&b[..n]), Err(MsgError::BadMagic));
         let mut b = buf;
-        b[2] = 2;
+        b[2] = 1;
         assert_eq!(decode(&b[..n]), Err(MsgError::BadVersion));
         let mut b = buf;
         b[3] = 9;

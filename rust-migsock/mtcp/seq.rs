@@ -68,6 +68,15 @@ pub const fn in_window(x: u32, start: u32, len: u32) -> bool {
     x.wrapping_sub(start) < len
 }
 
+/// The epoch a socket at epoch `e` has after its next migration (0 means
+/// "never migrated" and is skipped on wrap).
+pub const fn next_epoch(e: u16) -> u16 {
+    match e.wrapping_add(1) {
+        0 => 1,
+        n => n,
+    }
+}
+
 /// Wrap-safe comparison of 16-bit migration epochs: is `a` newer than `b`?
 #[inline]
 pub const fn epoch_newer(a: u16, b: u16) -> bool {
@@ -101,6 +110,9 @@ mod tests {
 
     #[test]
     fn epochs() {
+        assert_eq!(next_epoch(0), 1);
+        assert_eq!(next_epoch(7), 8);
+        assert_eq!(next_epoch(0xffff), 1);
         assert!(epoch_newer(1, 0));
         assert!(epoch_newer(0, 0xffff));
         assert!(!epoch_newer(3, 3));

@@ -108,6 +108,7 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
             },
             pid: 5,
             fd: 6,
+            epoch: 7,
         },
         &mut b,
     )

@@ -175,6 +175,7 @@ proptest! {
             key: SockKey { local_port: k[0], rem_port: k[1], local_hnode: k[2], rem_hnode: k[3] },
             pid: l.2,
             fd: l.3,
+            epoch: k[0],
         };
         let n = metasock::encode_migacked(&a, &mut b).unwrap();
         prop_assert_eq!(metasock::decode(&b[..n]), Ok(Msg::MigAcked(a)));

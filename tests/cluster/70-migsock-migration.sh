@@ -247,27 +247,70 @@ test_migsock_mig_bad_metasock_messages() {
 	need_nodes 2 || return 0
 	local bad before
 	bad=$(ms_stat 2 metasock_bad)
-	# Header: "MS", version 1, type, total length; then the body.
+	# Header: "MS", version 2, type, total length; then the body.
 	expect_eq "bad magic" "$(meta 2 000001020000001800000000000000000000000000000000)" "Protocol error" || return 1
 	expect_eq "bad version" "$(meta 2 4d530902000000180000000000000000000000000000000000)" "Protocol error" || return 1
-	expect_eq "unknown type" "$(meta 2 4d530109000000180000000000000000000000000000000000)" "Protocol error" || return 1
-	expect_eq "length beyond the limit" "$(meta 2 4d5301017fffffff)" "Protocol error" || return 1
-	expect_eq "body shorter than its length" "$(meta 2 4d530102000000180000)" "Connection reset by peer" || return 1
-	expect_eq "MIGTOYOU counting a record it lacks" "$(meta 2 4d53010100000014000100010002000100001092)" "Protocol error" || return 1
-	expect_eq "MIGTOYOU without sockets" "$(meta 2 4d53010100000014000100010002000000001092)" "Invalid argument" || return 1
-	expect_eq "MIGACKED for no old copy" "$(meta 2 4d530102000000181f401f41000100020000000500000001)" "No such file or directory" || return 1
-	expect_eq "OPENLISTEN naming another node" "$(meta 2 4d530104000000181e780002000010920000000100030000)" "Invalid argument" || return 1
-	expect_eq "OPENLISTEN to a node not home" "$(meta 2 4d530104000000181e780003000010920000000100010000)" "Invalid argument" || return 1
-	expect_eq "odd hex" "$(meta 2 4d5301040000001)" "Invalid argument" || return 1
-	expect_eq "no such node" "$(meta 9 4d530105000000181e780002000010920000000100010000)" "No route to host" || return 1
+	expect_eq "unknown type" "$(meta 2 4d530209000000180000000000000000000000000000000000)" "Protocol error" || return 1
+	expect_eq "length beyond the limit" "$(meta 2 4d5302017fffffff)" "Protocol error" || return 1
+	expect_eq "body shorter than its length" "$(meta 2 4d530202000000180000)" "Connection reset by peer" || return 1
+	expect_eq "MIGTOYOU counting a record it lacks" "$(meta 2 4d53020100000014000100010002000100001092)" "Protocol error" || return 1
+	expect_eq "MIGTOYOU without sockets" "$(meta 2 4d53020100000014000100010002000000001092)" "Invalid argument" || return 1
+	expect_eq "MIGACKED for no old copy" "$(meta 2 4d5302020000001c1f401f4100010002000000050000000100010000)" "No such file or directory" || return 1
+	expect_eq "OPENLISTEN naming another node" "$(meta 2 4d530204000000181e780002000010920000000100030000)" "Invalid argument" || return 1
+	expect_eq "OPENLISTEN to a node not home" "$(meta 2 4d530204000000181e780003000010920000000100010000)" "Invalid argument" || return 1
+	expect_eq "odd hex" "$(meta 2 4d5302040000001)" "Invalid argument" || return 1
+	expect_eq "no such node" "$(meta 9 4d530205000000181e780002000010920000000100010000)" "No route to host" || return 1
 	[ "$(ms_stat 2 metasock_bad)" -ge $((bad + 8)) ] || fail "node 2 counted too few bad messages" || return 1
 	# Well-formed ones still work: OPENLISTEN makes a redirect to node 1,
 	# CLOSELISTEN takes it away, twice is an error.
-	expect_eq "OPENLISTEN" "$(meta 2 4d530104000000181e780002000010920000000100010000)" ok || return 1
+	expect_eq "OPENLISTEN" "$(meta 2 4d530204000000181e780002000010920000000100010000)" ok || return 1
 	expect_eq "redirect after OPENLISTEN" "$(redirect_on 2 7800)" 1 || return 1
-	expect_eq "CLOSELISTEN" "$(meta 2 4d530105000000181e780002000010920000000100010000)" ok || return 1
+	expect_eq "CLOSELISTEN" "$(meta 2 4d530205000000181e780002000010920000000100010000)" ok || return 1
 	expect_eq "redirect after CLOSELISTEN" "$(redirect_on 2 7800)" "" || return 1
-	expect_eq "CLOSELISTEN again" "$(meta 2 4d530105000000181e780002000010920000000100010000)" "No such file or directory"
+	expect_eq "CLOSELISTEN again" "$(meta 2 4d530205000000181e780002000010920000000100010000)" "No such file or directory"
+}
+
+# A MIGACKED for an older move of a socket must not drop the old copy of
+# its latest move (found by the torture suite: MIGACKEDs are queued and
+# resent, so one can come after the socket came back and left again).
+test_migsock_mig_late_migacked_keeps_old_copy() {
+	need_nodes 3 || return 0
+	local cpid moved lport sent hex i
+	spawn 3 la_s ms_stream sink 7971 1 || return 1
+	wait_line 3 la_s listening 20 >/dev/null || return 1
+	spawn 2 la_c ms_stream source 10.77.0.3 7971 || return 1
+	cpid=$(stream_pid 2 la_c) || return 1
+	wait_line 2 la_c '^connected' 20 >/dev/null || return 1
+	# Node 3 hears nothing for a while: the peer cannot acknowledge the
+	# move, so node 2 keeps the old copy (MOVED, to node 1, epoch 1).
+	on 3 "echo '1000 0 0' > /proc/hpc/migsock/fault" || return 1
+	if ! on 2 "migrate $cpid 1"; then
+		on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"
+		fail "migrate the source to node 1"
+		return 1
+	fi
+	moved=$(on 2 "awk '\$2 == \"MOVED\" && \$4 == 7971 && \$6 == 1 { print \$3 }' /proc/hpc/migsock/sockets")
+	lport=${moved%%$'\n'*}
+	[ -n "$lport" ] || { on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"; fail "no old copy on node 2"; return 1; }
+	# From node 1 (where the socket went), a MIGACKED naming epoch 9.
+	hex=$(printf '4d5302020000001c%04x1f2300020003%08x000000000009''0000' "$lport" "$cpid")
+	expect_eq "MIGACKED of another move" "$(meta 2 "$hex")" "No such file or directory" ||
+		{ on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"; return 1; }
+	on 2 "grep -q '^0 MOVED $lport 7971 2 1 3 ' /proc/hpc/migsock/sockets" ||
+		{ on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"; fail "the old copy went"; return 1; }
+	on 3 "echo '0 0 0' > /proc/hpc/migsock/fault" || return 1
+	# The peer hears the new copy, the real MIGACKED (epoch 1) drops the
+	# old one, and the stream is whole.
+	for i in $(seq 60); do
+		on 2 "grep -q '^0 MOVED $lport 7971 ' /proc/hpc/migsock/sockets" || break
+		sleep 0.5
+	done
+	on 2 "! grep -q '^0 MOVED $lport 7971 ' /proc/hpc/migsock/sockets" ||
+		fail "the old copy stayed after the real MIGACKED" || return 1
+	on 2 "kill -USR1 $cpid"
+	sent=$(wait_line 2 la_c '^ok sent|FAIL' 60) || return 1
+	wait_line 3 la_s "^ok received ${sent#ok sent }\$" 30 >/dev/null || return 1
+	wait_line 3 la_s '^exit 0' 20 >/dev/null
 }
 
 test_migsock_mig_zz_nothing_left() {

@@ -224,7 +224,7 @@ static size_t meta_template(uint8_t *m, int type, int node, int here)
 
 	memset(m, 0, 256);
 	put16(m, 0x4d53);
-	m[2] = 1;
+	m[2] = 2;	/* metasocket version */
 	m[3] = (uint8_t)type;
 	switch (type) {
 	case 1: {	/* MIGTOYOU: one ESTABLISHED socket, D bytes queued */
@@ -273,7 +273,8 @@ static size_t meta_template(uint8_t *m, int type, int node, int here)
 		put16(m + 14, (uint16_t)(1 + pick(3)));
 		put32(m + 16, (uint32_t)pick(2000));
 		put32(m + 20, (uint32_t)pick(16));
-		len = 24;
+		put16(m + 24, (uint16_t)pick(8));
+		len = 28;
 		break;
 	case 3: case 4: case 5:	/* *LISTEN: to the home node @node */
 		put16(m + 8, 6300 + (uint16_t)pick(4));

@@ -257,6 +257,7 @@ impl World {
                 key: SockKey::of_conn(&s.conn),
                 pid: s.pid,
                 fd: s.fd,
+                epoch: s.mig_epoch(),
             };
             let mut buf = [0u8; 64];
             let n = metasock::encode_migacked(&m, &mut buf).unwrap();
@@ -264,7 +265,15 @@ impl World {
                 panic!("MIGACKED decode")
             };
             if let Some(prev) = self.ends[i].prev_node.take() {
-                self.stubs.remove(&(prev, m.key));
+                // As the old node does: only the stub of the move that
+                // made this epoch.
+                if self
+                    .stubs
+                    .get(&(prev, m.key))
+                    .is_some_and(|x| x.epoch == m.epoch)
+                {
+                    self.stubs.remove(&(prev, m.key));
+                }
                 self.note(format!(
                     "{} migacked, stub at {prev} dropped",
                     ["A", "B"][i]
