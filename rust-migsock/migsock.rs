@@ -26,6 +26,7 @@ mod ms_metasock;
 mod ms_migd;
 mod ms_routing;
 mod ms_sock;
+mod ms_sockfd;
 mod ms_systest;
 pub mod mtcp;
 

@@ -339,7 +339,7 @@ fn show_one(m: &SeqFile, s: &MsSock) {
     };
     seq_print!(
         m,
-        "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n",
+        "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}\n",
         s.id,
         state,
         c.local_port,
@@ -354,7 +354,11 @@ fn show_one(m: &SeqFile, s: &MsSock) {
         g.eng.readable(),
         u8::from(g.eng.newly_migrated()),
         u8::from(g.orphan),
-        g.backlog.len()
+        g.backlog.len(),
+        g.eng.snd_nxt().wrapping_sub(g.eng.snd_una()),
+        g.eng.snd_wnd(),
+        g.eng.rcv_wnd(),
+        u8::from(g.eng.poll_at().is_some())
     );
 }
 
@@ -379,7 +383,8 @@ fn state_name(s: crate::mtcp::engine::State) -> &'static str {
 pub(crate) fn show_sockets(m: &SeqFile) {
     seq_print!(
         m,
-        "id state lport rport lhnode lcnode rhnode rcnode fd pid sndq rcvq newly_migrated orphan backlog\n"
+        "id state lport rport lhnode lcnode rhnode rcnode fd pid sndq rcvq newly_migrated orphan backlog \
+         in_flight snd_wnd rcv_wnd timer\n"
     );
     let mut v = KVec::new();
     let _ = with_tables(|t| {
@@ -398,7 +403,7 @@ pub(crate) fn show_sockets(m: &SeqFile) {
         for (k, mv) in t.moved.iter() {
             seq_print!(
                 m,
-                "0 MOVED {} {} {} {} {} 0 -1 -1 0 0 0 0 0\n",
+                "0 MOVED {} {} {} {} {} 0 -1 -1 0 0 0 0 0 0 0 0 0\n",
                 k.0,
                 k.1,
                 k.2,
@@ -414,7 +419,7 @@ pub(crate) fn show_sockets(m: &SeqFile) {
             };
             seq_print!(
                 m,
-                "0 {} {} 0 {} {} 0 0 -1 {} 0 0 0 0 0\n",
+                "0 {} {} 0 {} {} 0 0 -1 {} 0 0 0 0 0 0 0 0 0\n",
                 what,
                 k.0,
                 k.1,

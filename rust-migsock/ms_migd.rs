@@ -534,7 +534,7 @@ fn discard(s: &Arc<MsSock>) {
     // Aborted, but nothing flushed: no RST leaves.
     g.eng.abort();
     drop(g);
-    s.wait.notify_all();
+    s.notify();
     if listener {
         let _ = ms_data::with_tables(|t| {
             if t.listeners.get(&lk).is_some_and(|x| Arc::ptr_eq(x, s)) {

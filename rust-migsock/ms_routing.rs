@@ -217,10 +217,10 @@ fn lookup(h: &Header) -> Found {
 /// Wakes whoever waits on `s` (and its listener) after `ev`.
 fn wake(s: &MsSock, parent: Option<Arc<MsSock>>, ev: Events) {
     if ev.0 != 0 {
-        s.wait.notify_all();
+        s.notify();
     }
     if let Some(p) = parent {
-        p.wait.notify_all();
+        p.notify();
     }
 }
 

@@ -8,14 +8,14 @@
 //! pending child's `inner` is taken, never the other way round.
 
 use kernel::{
-    new_condvar, new_mutex,
+    bindings, new_condvar, new_mutex, new_spinlock,
     prelude::*,
     sync::{
         atomic::{
             Atomic,
             Relaxed, //
         },
-        Arc, CondVar, Mutex,
+        Arc, CondVar, Mutex, SpinLock,
     },
 };
 
@@ -124,6 +124,36 @@ pub(crate) struct MsSock {
     /// Readers, writers, acceptors, connectors and lingering closers.
     #[pin]
     pub(crate) wait: CondVar,
+    /// The `struct sock` of an `IPPROTO_MTCP` descriptor, whose pollers
+    /// wake with the waiters above; set while the descriptor is open.
+    #[pin]
+    pub(crate) sk: SpinLock<Option<SkPtr>>,
+}
+
+/// A `struct sock` of `IPPROTO_MTCP` (hpc/migsock_sock.c).
+///
+/// # Invariants
+///
+/// Points to a live socket for as long as it is in [`MsSock::sk`]: the
+/// socket's release takes it out (under the lock) before the sock goes.
+pub(crate) struct SkPtr(pub(crate) *mut bindings::sock);
+
+// SAFETY: a `struct sock` may be woken from any thread; the pointer is only
+// used under `MsSock::sk`.
+unsafe impl Send for SkPtr {}
+
+impl MsSock {
+    /// Wakes everyone waiting on the socket: sleepers in its calls, and
+    /// pollers of its descriptor.
+    pub(crate) fn notify(&self) {
+        self.wait.notify_all();
+        let sk = self.sk.lock();
+        if let Some(p) = sk.as_ref() {
+            // SAFETY: by the invariant of `SkPtr`, the sock is live while
+            // it is here, and we hold the lock its release takes.
+            unsafe { bindings::mtcp_sk_wake(p.0) };
+        }
+    }
 }
 
 static NEXT_ID: Atomic<u64> = Atomic::new(1);
@@ -179,6 +209,7 @@ impl MsSock {
                     new_mutex!(inner, "MsSock::inner")
                 },
                 wait <- new_condvar!("MsSock::wait"),
+                sk <- new_spinlock!(None, "MsSock::sk"),
             }),
             GFP_KERNEL_ACCOUNT,
         )?;

@@ -27,7 +27,9 @@ use kernel::{
     time::msecs_to_jiffies,
     uaccess::{
         UserPtr,
-        UserSlice, //
+        UserSlice,
+        UserSliceReader,
+        UserSliceWriter, //
     },
 };
 
@@ -260,12 +262,27 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
     }
     let opts = read_opts(opts)?;
     let key = ms_data::register_current()?;
+    // The thesis's ms_listen() says EINVAL for a port in use.
+    open_listener(key, Some(fd), lport, opts)
+        .map_err(|e| if e == EADDRINUSE { EINVAL } else { e })?;
+    Ok(0)
+}
+
+/// A listener of process `key` on `lport` (its home node's port), entered
+/// in the listener table and, with `fd`, in the process's descriptors.
+/// `EADDRINUSE` if the port has a listener of that home node already.
+pub(crate) fn open_listener(
+    key: ms_data::TaskKey,
+    fd: Option<i32>,
+    lport: u16,
+    opts: Opts,
+) -> Result<Arc<MsSock>> {
     let here = this_node();
     let s = MsSock::new(true)?;
     {
         let mut g = s.inner.lock();
         g.eng.opts = opts;
-        g.eng.fd = fd;
+        g.eng.fd = fd.unwrap_or(-1);
         g.eng.pid = key.1;
         g.eng.conn = Conn {
             local_port: lport,
@@ -275,24 +292,27 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
         };
     }
     ms_data::with_tables(|t| {
-        let task = t.tasks.get(&key).ok_or(EBADF)?;
-        if task.fds.get(&fd).is_some() {
-            return Err(EBADF);
+        if let Some(fd) = fd {
+            let task = t.tasks.get(&key).ok_or(EBADF)?;
+            if task.fds.get(&fd).is_some() {
+                return Err(EBADF);
+            }
         }
         // A listener of this home node, here or (redirect) elsewhere; a
         // listener that only passed through here gives way.
         let lk = (lport, key.0);
-        let home_redirect = t.redirects.get(&lk).is_some_and(|r| r.until.is_none());
-        if t.listeners.get(&lk).is_some() || home_redirect {
-            return Err(EINVAL);
+        if port_taken(t, lk) {
+            return Err(EADDRINUSE);
         }
         t.redirects.remove(&lk);
         t.listeners
-            .try_create_and_insert((lport, key.0), s.clone(), GFP_KERNEL)?;
-        let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
-        if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
-            t.listeners.remove(&(lport, key.0));
-            return Err(e);
+            .try_create_and_insert(lk, s.clone(), GFP_KERNEL)?;
+        if let Some(fd) = fd {
+            let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
+            if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
+                t.listeners.remove(&lk);
+                return Err(e);
+            }
         }
         Ok(())
     })?;
@@ -301,14 +321,19 @@ fn listen(fd: i64, lport: c_ulong, opts: c_ulong) -> Result<c_long> {
         let m = ms_migd::listen_msg(&s.inner.lock(), here);
         ms_migd::queue_listen(MsgType::OpenListen, key.0, &m);
     }
-    Ok(0)
+    Ok(s)
+}
+
+/// Has listener name `lk` a listener here, or a redirect of its home node?
+pub(crate) fn port_taken(t: &ms_data::Tables, lk: (u16, u16)) -> bool {
+    t.listeners.get(&lk).is_some() || t.redirects.get(&lk).is_some_and(|r| r.until.is_none())
 }
 
 /// The error of a wait a signal broke: with no timeout the call restarts
 /// by itself unless a handler says otherwise (as `sock_intr_errno()`), so
 /// a process migrated from outside while it blocks goes on waiting on its
 /// new node.
-fn interrupted(timeo_ms: u32) -> Error {
+pub(crate) fn interrupted(timeo_ms: u32) -> Error {
     if timeo_ms == 0 {
         ERESTARTSYS
     } else {
@@ -318,7 +343,7 @@ fn interrupted(timeo_ms: u32) -> Error {
 
 /// How a wait on a socket ended.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Woke {
+pub(crate) enum Woke {
     Event,
     Timeout,
     Signal,
@@ -328,7 +353,7 @@ enum Woke {
 /// no limit), giving up the socket lock meanwhile (thesis: the owner sleeps
 /// on the socket's wait queue, not on its lock).  Returns the socket's
 /// fields locked again.
-fn wait<'a>(
+pub(crate) fn wait<'a>(
     s: &'a MsSock,
     mut g: MutexGuard<'a, SockInner>,
     ms: u32,
@@ -354,6 +379,35 @@ fn nonblocking(g: &SockInner, flags: u32) -> bool {
     flags & MSG_DONTWAIT != 0 || g.eng.opts.file_flags & O_NONBLOCK != 0
 }
 
+/// Waits (unless `nonblock`, up to `timeo` ms, 0: no limit) for an
+/// established connection on listener `l` and takes it off the backlog.
+pub(crate) fn take_child<'a>(
+    l: &'a MsSock,
+    mut g: MutexGuard<'a, SockInner>,
+    nonblock: bool,
+    timeo: u32,
+) -> Result<(Arc<MsSock>, MutexGuard<'a, SockInner>)> {
+    loop {
+        if !g.listening {
+            return Err(EINVAL);
+        }
+        // Connections reset before being accepted are dropped here.
+        if let Some(c) = g.take_ready() {
+            return Ok((c, g));
+        }
+        if nonblock {
+            return Err(EAGAIN);
+        }
+        let (woke, g2) = wait(l, g, timeo);
+        g = g2;
+        match woke {
+            Woke::Event => {}
+            Woke::Timeout => return Err(EAGAIN),
+            Woke::Signal => return Err(interrupted(timeo)),
+        }
+    }
+}
+
 /// `ms_accept(fd, fd_new, addr)`.
 fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
     let fd_new = new_fd(fd_new)?;
@@ -369,29 +423,10 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
         return Err(EBADF);
     }
     let mut g = l.inner.lock();
-    if !g.listening {
-        return Err(EINVAL);
-    }
-    let child = loop {
-        // Connections reset before being accepted are dropped here.
-        if let Some(c) = g.take_ready() {
-            break c;
-        }
-        if !g.listening {
-            return Err(EINVAL);
-        }
-        if nonblocking(&g, 0) {
-            return Err(EAGAIN);
-        }
-        let timeo = g.eng.opts.rcvtimeo_ms;
-        let (woke, g2) = wait(l, g, timeo);
-        g = g2;
-        match woke {
-            Woke::Event => {}
-            Woke::Timeout => return Err(EAGAIN),
-            Woke::Signal => return Err(interrupted(timeo)),
-        }
-    };
+    let nonblock = nonblocking(&g, 0);
+    let timeo = g.eng.opts.rcvtimeo_ms;
+    let (child, g2) = take_child(l, g, nonblock, timeo)?;
+    g = g2;
     let (rport, rnode) = {
         let c = child.inner.lock();
         (c.eng.conn.rem_port, c.eng.conn.rem_cnode)
@@ -445,21 +480,7 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
     if rport == 0 {
         return Err(EINVAL);
     }
-    let here = this_node();
-    // 127/8 (first byte in network order) and 0 mean this node.
-    let peer = if ip == 0 || ip & 0xff == 127 {
-        here
-    } else {
-        // SAFETY: `hpc_addr_to_node` only reads the node map.
-        unsafe { bindings::hpc_addr_to_node(ip) }
-    };
-    if peer == 0 {
-        return Err(EINVAL);
-    }
-    // Without the cluster key no datagram leaves for another node.
-    if peer != here && !crate::ms_input::have_key() {
-        return Err(ENOKEY);
-    }
+    let peer = peer_node(ip)?;
     let opts = read_opts(opts)?;
     let key = ms_data::register_current()?;
     if let Ok(s) = ms_data::find_sock(i64::from(fd)) {
@@ -475,6 +496,65 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
         let _own = s.reclock.lock();
         return connect_wait(&s, key, fd);
     }
+    let s = open_connection(key, Some(fd), peer, lport, rport, opts)?;
+    let _own = s.reclock.lock();
+    if nonblocking(&s.inner.lock(), 0) {
+        return Err(EINPROGRESS);
+    }
+    connect_wait(&s, key, fd)
+}
+
+/// The node an address names: 127/8 (first byte in network order) and 0
+/// mean this one.  `EINVAL` for an address outside the node map, `ENOKEY`
+/// for another node while this one has no cluster key (no datagram would
+/// leave).
+pub(crate) fn peer_node(ip: u32) -> Result<u16> {
+    let here = this_node();
+    let peer = if ip == 0 || ip & 0xff == 127 {
+        here
+    } else {
+        // SAFETY: `hpc_addr_to_node` only reads the node map.
+        unsafe { bindings::hpc_addr_to_node(ip) }
+    };
+    if peer == 0 {
+        return Err(EINVAL);
+    }
+    if peer != here && !crate::ms_input::have_key() {
+        return Err(ENOKEY);
+    }
+    Ok(peer)
+}
+
+/// A free ephemeral port of home node `hnode` towards (`rport`, `peer`)
+/// (`rport` 0: for a listener).
+pub(crate) fn ephemeral_port(
+    t: &ms_data::Tables,
+    hnode: u16,
+    rport: u16,
+    peer: u16,
+) -> Result<u16> {
+    let base = (ms_routing::new_iss() % 28232) as u16;
+    EPHEMERAL
+        .map(|p| 32768 + (p - 32768 + base) % 28232)
+        .find(|p| {
+            let conn_free = rport == 0 || t.socks.get(&(*p, rport, hnode, peer)).is_none();
+            conn_free && !port_taken(t, (*p, hnode))
+        })
+        .ok_or(EADDRNOTAVAIL)
+}
+
+/// Opens a connection of process `key` to port `rport` of node `peer`
+/// (from `lport`, 0: an ephemeral one): hashed, entered with `fd` in the
+/// process's descriptors, and the SYN sent.
+pub(crate) fn open_connection(
+    key: ms_data::TaskKey,
+    fd: Option<i32>,
+    peer: u16,
+    lport: u16,
+    rport: u16,
+    opts: Opts,
+) -> Result<Arc<MsSock>> {
+    let here = this_node();
     let s = MsSock::new(false)?;
     let mut conn = Conn {
         local_port: lport,
@@ -486,52 +566,50 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
         rem_cip: ms_routing::node_addr(peer),
     };
     let sk = ms_data::with_tables(|t| {
-        let task = t.tasks.get(&key).ok_or(EBADF)?;
-        if task.fds.get(&fd).is_some() {
-            return Err(EBADF);
+        if let Some(fd) = fd {
+            let task = t.tasks.get(&key).ok_or(EBADF)?;
+            if task.fds.get(&fd).is_some() {
+                return Err(EBADF);
+            }
         }
         if conn.local_port == 0 {
-            let base = (ms_routing::new_iss() % 28232) as u16;
-            let free = EPHEMERAL
-                .map(|p| 32768 + (p - 32768 + base) % 28232)
-                .find(|p| {
-                    t.socks.get(&(*p, rport, key.0, peer)).is_none()
-                        && t.listeners.get(&(*p, key.0)).is_none()
-                });
-            conn.local_port = free.ok_or(EADDRNOTAVAIL)?;
+            conn.local_port = ephemeral_port(t, key.0, rport, peer)?;
         }
         let sk = (conn.local_port, rport, key.0, peer);
         if t.socks.get(&sk).is_some() {
             return Err(EINVAL);
         }
         t.socks.try_create_and_insert(sk, s.clone(), GFP_KERNEL)?;
-        let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
-        if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
-            t.socks.remove(&sk);
-            return Err(e);
+        if let Some(fd) = fd {
+            let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
+            if let Err(e) = task.fds.try_create_and_insert(fd, s.clone(), GFP_KERNEL) {
+                t.socks.remove(&sk);
+                return Err(e);
+            }
         }
         Ok(sk)
     })?;
-    let _own = s.reclock.lock();
+    let own = s.reclock.lock();
     let mut out = Outbox::new();
     let mut g = s.inner.lock();
     g.hashed = Some(sk);
     g.eng.opts = opts;
-    g.eng.fd = fd;
+    g.eng.fd = fd.unwrap_or(-1);
     g.eng.pid = key.1;
     if let Err(e) = g.eng.connect(conn, ms_routing::new_iss()) {
         drop(g);
-        forget_fd(key, fd);
+        drop(own);
+        if let Some(fd) = fd {
+            forget_fd(key, fd);
+        }
         ms_data::unhash(&s);
         return Err(errno(e));
     }
     flush(&mut g, &mut out);
     drop(g);
+    drop(own);
     out.run();
-    if nonblocking(&s.inner.lock(), 0) {
-        return Err(EINPROGRESS);
-    }
-    connect_wait(&s, key, fd)
+    Ok(s)
 }
 
 /// Waits until the connection of `s` (descriptor `fd` of `key`) is made
@@ -577,7 +655,7 @@ fn check_flags(flags: c_ulong, known: u32) -> Result<u32> {
 }
 
 /// Raises SIGPIPE unless `MSG_NOSIGNAL`, and returns `EPIPE`.
-fn epipe(flags: u32) -> Error {
+pub(crate) fn epipe(flags: u32) -> Error {
     if flags & MSG_NOSIGNAL == 0 {
         // SAFETY: the current task is valid; `send_sig` takes its own
         // references.
@@ -596,11 +674,35 @@ fn partial(done: usize, e: Error) -> Result<usize> {
     }
 }
 
-/// Sends `len` bytes at `buf`; returns the count taken.  The bytes go
+/// Where the bytes a send queues come from: user memory, or the iterator
+/// of a socket call.
+pub(crate) trait Src {
+    /// Fills all of `dst`, or fails (`EFAULT`).
+    fn fill(&mut self, dst: &mut [u8]) -> Result;
+}
+
+/// Where the bytes a receive takes go.
+pub(crate) trait Sink {
+    /// Takes all of `src`, or fails (`EFAULT`).
+    fn put(&mut self, src: &[u8]) -> Result;
+}
+
+impl Src for UserSliceReader {
+    fn fill(&mut self, dst: &mut [u8]) -> Result {
+        self.read_slice(dst)
+    }
+}
+
+impl Sink for UserSliceWriter {
+    fn put(&mut self, src: &[u8]) -> Result {
+        self.write_slice(src)
+    }
+}
+
+/// Sends `len` bytes from `src`; returns the count taken.  The bytes go
 /// from user memory straight into the send queue, which segments are sent
 /// and resent from: one copy (the thesis's `ms_alloc_pkt()` idea).
-fn send_buf(s: &MsSock, buf: UserPtr, len: usize, flags: u32) -> Result<usize> {
-    let mut reader = UserSlice::new(buf, len).reader();
+pub(crate) fn send_buf(s: &MsSock, src: &mut impl Src, len: usize, flags: u32) -> Result<usize> {
     let mut sent = 0usize;
     let mut g = s.inner.lock();
     while sent < len {
@@ -608,7 +710,7 @@ fn send_buf(s: &MsSock, buf: UserPtr, len: usize, flags: u32) -> Result<usize> {
             return Err(ENOTCONN);
         }
         let want = (len - sent).min(CHUNK);
-        match g.eng.send_with(want, |dst| reader.read_slice(dst)) {
+        match g.eng.send_with(want, |dst| src.fill(dst)) {
             Ok(Ok(k)) => {
                 sent += k;
                 let mut out = Outbox::new();
@@ -641,7 +743,7 @@ fn send_buf(s: &MsSock, buf: UserPtr, len: usize, flags: u32) -> Result<usize> {
     Ok(sent)
 }
 
-fn bounce_for(len: usize) -> Result<KVec<u8>> {
+pub(crate) fn bounce_for(len: usize) -> Result<KVec<u8>> {
     Ok(KVec::zeroed(len.clamp(1, CHUNK), GFP_KERNEL)?)
 }
 
@@ -657,20 +759,19 @@ fn send_user(s: &MsSock, buf: c_ulong, len: c_ulong, flags: c_ulong) -> Result<c
     if len == 0 {
         return Ok(0);
     }
-    Ok(send_buf(s, uptr(buf), len, flags)? as c_long)
+    Ok(send_buf(s, &mut UserSlice::new(uptr(buf), len).reader(), len, flags)? as c_long)
 }
 
 /// Receives into `len` bytes at `buf`.  `min` bytes are waited for (the
 /// low-water mark, or everything with `MSG_WAITALL`).
-fn recv_buf(
+pub(crate) fn recv_buf(
     s: &MsSock,
-    buf: UserPtr,
+    dst: &mut impl Sink,
     len: usize,
     flags: u32,
     first: bool,
     bounce: &mut KVec<u8>,
 ) -> Result<usize> {
-    let mut writer = UserSlice::new(buf, len).writer();
     let mut got = 0usize;
     let peek = flags & MSG_PEEK != 0;
     let mut out = Outbox::new();
@@ -702,7 +803,7 @@ fn recv_buf(
             };
             // Copied out before it is taken off the queue: a bad buffer
             // loses nothing.
-            if let Err(e) = writer.write_slice(&bounce[..k]) {
+            if let Err(e) = dst.put(&bounce[..k]) {
                 drop(g);
                 out.run();
                 return partial(got, e);
@@ -774,7 +875,8 @@ fn recv_user(s: &MsSock, buf: c_ulong, len: i64, flags: c_ulong) -> Result<c_lon
         return Ok(0);
     }
     let mut bounce = bounce_for(len)?;
-    Ok(recv_buf(s, uptr(buf), len, flags, true, &mut bounce)? as c_long)
+    let mut w = UserSlice::new(uptr(buf), len).writer();
+    Ok(recv_buf(s, &mut w, len, flags, true, &mut bounce)? as c_long)
 }
 
 /// `ms_sendmsg` / `ms_recvmsg`: the buffers of a `struct msghdr` in turn.
@@ -820,9 +922,10 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
         }
         let p = UserPtr::from_ptr(v.iov_base);
         let r = if sending {
-            send_buf(s, p, len, flags)
+            send_buf(s, &mut UserSlice::new(p, len).reader(), len, flags)
         } else {
-            recv_buf(s, p, len, flags, i == 0 || total == 0, &mut bounce)
+            let mut w = UserSlice::new(p, len).writer();
+            recv_buf(s, &mut w, len, flags, i == 0 || total == 0, &mut bounce)
         };
         match r {
             Ok(k) => {
@@ -839,7 +942,7 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
 }
 
 /// `ms_shutdown(fd, how)`.
-fn shutdown(s: &MsSock, how: i64) -> Result<c_long> {
+pub(crate) fn shutdown(s: &MsSock, how: i64) -> Result<c_long> {
     let bits = match how {
         0 => MTIO_RD,
         1 => MTIO_WR,
@@ -855,7 +958,7 @@ fn shutdown(s: &MsSock, how: i64) -> Result<c_long> {
     flush(&mut g, &mut out);
     drop(g);
     if ev.0 != 0 {
-        s.wait.notify_all();
+        s.notify();
     }
     out.run();
     Ok(0)
@@ -877,7 +980,7 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
             ms_migd::queue_listen(MsgType::CloseListen, hnode, &m);
         }
         drop(g);
-        s.wait.notify_all();
+        s.notify();
         let _ = ms_data::with_tables(|t| {
             if t.listeners
                 .get(&(port, hnode))
@@ -1010,7 +1113,7 @@ fn setsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
             }
             // A waiter may have to notice O_NONBLOCK.
             drop(g);
-            s.wait.notify_all();
+            s.notify();
             return Ok(0);
         }
         // Includes the read-only options of table A.2 (SO_ERROR, IP_*).

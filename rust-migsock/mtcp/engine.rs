@@ -616,6 +616,10 @@ impl<B: Storage> Sock<B> {
     pub fn readable(&self) -> usize {
         self.rcv.len()
     }
+    /// The peer's receive window as last announced (at least 1).
+    pub fn snd_wnd(&self) -> u32 {
+        self.snd_wnd
+    }
     /// Free space of the send queue.
     pub fn writable(&self) -> usize {
         self.snd.free()
@@ -1117,20 +1121,43 @@ impl<B: Storage> Sock<B> {
         }
 
         // 1. Acceptability, cropped to the window.
-        let Some(c) = crop::crop(
+        let c = match crop::crop(
             h.seq,
             h.flags,
             seg.payload.len(),
             self.rcv_nxt,
             self.rcv_wnd(),
-        ) else {
-            if !h.flags.rst() {
-                // The peer probing a window we keep shut (our process is
-                // migrating, not reading) still acknowledges the move.
-                self.mig_echo(h, &mut ev);
-                self.ack_out_of_window(now, seg, &mut ev);
+        ) {
+            Some(c) => c,
+            // With our window shut nothing is acceptable, but the ACK of
+            // a segment at the window's edge is (RFC 9293 3.10.7.4): two
+            // ends whose windows are both shut, each with data in flight,
+            // only ever send each other such segments, and threw away the
+            // ACKs that would have let them go on.  Its data is dropped
+            // and the ACK we send says the window is still shut.
+            None if self.rcv_wnd() == 0
+                && h.seq == self.rcv_nxt
+                && !h.flags.rst()
+                && !h.flags.syn() =>
+            {
+                self.ack_pending = true;
+                ev.add(Events::TRANSMIT);
+                crop::Crop {
+                    seq: h.seq,
+                    flags: h.flags.without(Flags::FIN),
+                    start: 0,
+                    len: 0,
+                }
             }
-            return ev.into();
+            None => {
+                if !h.flags.rst() {
+                    // The peer probing a window we keep shut (our process is
+                    // migrating, not reading) still acknowledges the move.
+                    self.mig_echo(h, &mut ev);
+                    self.ack_out_of_window(now, seg, &mut ev);
+                }
+                return ev.into();
+            }
         };
         // 2. RST: only from where we believe the peer is, and once the peer
         // has migrated only if it names the peer's current epoch: a node the
@@ -1723,6 +1750,43 @@ mod tests {
                 assert!(more < 100, "no end after the timer");
             }
         }
+    }
+
+    /// Found on the cluster (an echo server that stops reading while it
+    /// cannot write): the ACK on a segment that meets our shut window is
+    /// taken, though its data is not.
+    #[test]
+    fn shut_window_still_takes_the_ack() {
+        let (mut a, mut b) = established();
+        // b fills a's window (200 bytes); a does not read.
+        assert_eq!(b.send(&[1u8; 200]), Ok(200));
+        for _ in 0..4 {
+            xfer(0, &mut b, &mut a);
+            xfer(0, &mut a, &mut b);
+        }
+        assert_eq!(a.rcv_wnd(), 0);
+        // a sends; b takes it and acknowledges it on its next data, which
+        // meets a's shut window.
+        assert_eq!(a.send(&[2u8; 50]), Ok(50));
+        xfer(0, &mut a, &mut b);
+        assert_eq!(b.readable(), 50);
+        assert_eq!(b.send(&[3u8; 30]), Ok(30));
+        xfer(1, &mut b, &mut a);
+        assert_eq!(a.send_queued(), 0, "the ACK on b's data was dropped");
+        assert_eq!(a.readable(), 200, "data beyond the window was taken");
+        // a answers that its window is still shut; once it reads, b's
+        // data comes in.
+        let (_, n) = xfer(1, &mut a, &mut b);
+        assert!(n > 0);
+        let mut buf = [0u8; 200];
+        assert_eq!(a.recv(&mut buf, false), Ok(200));
+        for t in 2..200 {
+            let _ = a.on_tick(t);
+            let _ = b.on_tick(t);
+            xfer(t, &mut a, &mut b);
+            xfer(t, &mut b, &mut a);
+        }
+        assert_eq!(a.readable(), 30);
     }
 
     #[test]

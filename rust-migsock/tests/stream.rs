@@ -326,3 +326,24 @@ fn regression_rst_keeps_unread_data() {
     w.ends[(seed & 1) as usize].read_from = 3000;
     run(&mut w, 205, vec![]).unwrap();
 }
+
+/// Both ends send and neither reads for a while, so both windows close
+/// with data in flight each way (found on the cluster: an echo server
+/// that stops reading while it cannot write).  A segment that arrives
+/// while our window is shut still carries the peer's ACK and window; if
+/// that is thrown away with the data, each end waits for the other
+/// forever.
+#[test]
+fn regression_both_windows_shut_with_data_in_flight() {
+    for (seed, loss) in [(21, 0), (22, 3), (23, 10)] {
+        let link = LinkCfg {
+            loss_pct: loss,
+            dup_pct: 0,
+            max_delay: 5,
+        };
+        let mut w = World::new(seed, link, data(31, 60_000), data(32, 60_000), 4096);
+        w.ends[A].read_from = 20_000;
+        w.ends[B].read_from = 25_000;
+        run(&mut w, 700, vec![]).unwrap();
+    }
+}
