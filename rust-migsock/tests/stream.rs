@@ -328,11 +328,10 @@ fn regression_rst_keeps_unread_data() {
 }
 
 /// Both ends send and neither reads for a while, so both windows close
-/// with data in flight each way (found on the cluster: an echo server
-/// that stops reading while it cannot write).  A segment that arrives
-/// while our window is shut still carries the peer's ACK and window; if
-/// that is thrown away with the data, each end waits for the other
-/// forever.
+/// with data in flight each way, then both drain.  (The deadlock found on
+/// the cluster, an echo server that stops reading while it cannot write,
+/// needs that application; `engine::tests::shut_window_still_takes_the_ack`
+/// is its regression test.)
 #[test]
 fn regression_both_windows_shut_with_data_in_flight() {
     for (seed, loss) in [(21, 0), (22, 3), (23, 10)] {
