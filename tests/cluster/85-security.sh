@@ -100,18 +100,24 @@ test_sec_forged_segments_against_live_stream() {
 # node: no one else can) and sent again: all dropped as replays.
 test_sec_replayed_datagrams_dropped() {
 	need_nodes 3 || return 0
-	local before r n
+	local before r n got drops
 	spawn 2 rp_s ms_stream sink 7595 1 || return 1
 	wait_line 2 rp_s listening 30 >/dev/null || return 1
 	spawn 3 rp_c ms_stream source 10.77.0.2 7595 || return 1
 	wait_line 3 rp_c '^connected' 60 >/dev/null || return 1
 	before=$(ms_stat 2 replayed)
+	drops=$(udp_drops 2)
 	r=$(TIMEOUT=60 on 3 "replay_dgrams 10.77.0.2 200") || fail "replay: $r" || return 1
 	echo "    $r"
 	n=$(echo "$r" | awk '{ print $2 }')
 	sleep 1
-	[ "$(( $(ms_stat 2 replayed) - before ))" -ge "$n" ] ||
-		fail "node 2 counted $(( $(ms_stat 2 replayed) - before )) replays of $n" || return 1
+	# A burst of 200 next to a stream may overflow the UDP socket's buffer:
+	# those never reach migsock.  Every other one is refused as a replay.
+	got=$(( $(ms_stat 2 replayed) - before ))
+	drops=$(( $(udp_drops 2) - drops ))
+	[ "$drops" = 0 ] || echo "    $drops datagrams dropped by UDP (buffer full)"
+	[ $((got + drops)) -ge "$n" ] && [ "$got" -ge $((n / 2)) ] ||
+		fail "node 2 counted $got replays of $n ($drops dropped by UDP)" || return 1
 	on 3 "kill -USR1 \$(awk '/^pid/ { print \$2 }' /tmp/rp_c.out)" || return 1
 	sent=$(wait_line 3 rp_c '^ok sent|FAIL' 120) || return 1
 	got=$(wait_line 2 rp_s '^ok received|FAIL' 120) || return 1
@@ -136,4 +142,26 @@ test_sec_test_knobs_refuse_unprivileged_users() {
 	# Nothing changed: the node keeps its number, map and key.
 	expect_eq "mospe" "$(on 1 'cat /proc/hpc/admin/mospe')" 1 || return 1
 	expect_eq "key" "$(on 1 'mosctl key')" "$(on 2 'mosctl key')"
+}
+
+# A move never sheds what confines a process: the process on the target is
+# made with init's root, namespaces and no seccomp filter, so a confined
+# process stays (EPERM); no_new_privs is carried.
+test_sec_move_carries_no_new_privs() {
+	need_nodes 2 || return 0
+	local out
+	out=$(on 1 "runas 65534 65534 sh -c 'id -u; confined_move nnp 2'" 2>&1)
+	expect_eq "uid of the mover" "$(printf '%s\n' "$out" | head -n 1)" 65534 || return 1
+	expect_eq "no_new_privs on node 2" "$(printf '%s\n' "$out" | tail -n 1)" "where 2 nnp 1"
+}
+
+test_sec_chrooted_process_cannot_move_out_of_its_jail() {
+	need_nodes 2 || return 0
+	local out
+	on 1 "mkdir -p /tmp/jail" || return 1
+	out=$(on 1 "confined_move chroot /tmp/jail 2" 2>&1)
+	on 1 "umount /tmp/jail/proc" 2>/dev/null
+	expect_eq "a chrooted move" "$out" "ok EPERM where 0" || return 1
+	"$top/qemu/cluster" log 1 | grep -q 'confined by a root directory of its own (chroot)' ||
+		fail "node 1 did not say why the process stayed"
 }

@@ -30,7 +30,7 @@
 
 #define HPC_PORT	19790
 #define MSG_MAGIC	0x48504d47
-#define MSG_VERSION	2
+#define MSG_VERSION	3
 enum { MSG_BEGIN = 1, MSG_ACK = 7, MSG_HELLO = 13, MSG_HELLO_REPLY, MSG_PROOF };
 
 static void put32(uint8_t *p, uint32_t v)

@@ -184,7 +184,7 @@ static long fuzz_hpc(struct sockaddr_in *to, long count, long secs, long *sent,
 			size_t tot;
 
 			put32(msg, chance(90) ? 0x48504d47 : (uint32_t)rnd());
-			msg[4] = chance(90) ? 1 : (uint8_t)rnd();
+			msg[4] = chance(90) ? 3 : (uint8_t)rnd();	/* HPC_MSG_VERSION */
 			msg[5] = (uint8_t)(chance(90) ? 1 + pick(12) : rnd());
 			put16(msg + 6, chance(90) ? 0 : (uint16_t)rnd());
 			switch (pick(5)) {
