@@ -224,7 +224,6 @@ fn wake(s: &MsSock, parent: Option<Arc<MsSock>>, ev: Events) {
     }
 }
 
-/// Handles a segment from `src` (thesis `ms_route_pkt()`).
 /// Resets logged so far; the first few per boot are enough to debug.
 static RESETS_LOGGED: Atomic<u32> = Atomic::new(0);
 
@@ -252,6 +251,7 @@ fn log_reset(eng: &Sock<KVec<u8>>, was: State, h: &wire::Header, src: Source) {
     }
 }
 
+/// Handles a segment from `src` (thesis `ms_route_pkt()`).
 pub(crate) fn deliver(src: Source, bytes: &[u8], verify: bool, out: &mut Outbox) {
     let Ok(seg) = wire::parse_checked(bytes, verify) else {
         ms_input::count_bad();

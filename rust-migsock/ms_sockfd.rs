@@ -15,7 +15,7 @@
 //! Not yet: carrying these descriptors when the process migrates (hpc
 //! proxies them through the deputy like any socket, so the socket stays on
 //! the node it was opened on), `SO_REUSEADDR` and a bound port reserved
-//! before `listen`, MTCP-level options, `SO_SNDTIMEO`.
+//! before `listen`, MTCP-level options.
 
 use kernel::{
     bindings,
@@ -37,11 +37,7 @@ use crate::ms_data::{
     self,
     this_node, //
 };
-use crate::ms_routing::{
-    self,
-    flush,
-    Outbox, //
-};
+use crate::ms_routing;
 use crate::ms_sock::{
     MsSock,
     SkPtr,
@@ -58,14 +54,16 @@ use crate::mtcp::engine::{
     MTIO_WR, //
 };
 
-// Poll bits (uapi eventpoll.h / poll.h).
-const EPOLLIN: u32 = 0x1;
-const EPOLLOUT: u32 = 0x4;
-const EPOLLERR: u32 = 0x8;
-const EPOLLHUP: u32 = 0x10;
-const EPOLLRDNORM: u32 = 0x40;
-const EPOLLWRNORM: u32 = 0x100;
-const EPOLLRDHUP: u32 = 0x2000;
+// Poll bits (uapi poll.h; `sock_poll()` hands them on as `__poll_t`).
+use bindings::{
+    POLLERR as EPOLLERR,
+    POLLHUP as EPOLLHUP,
+    POLLIN as EPOLLIN,
+    POLLOUT as EPOLLOUT,
+    POLLRDHUP as EPOLLRDHUP,
+    POLLRDNORM as EPOLLRDNORM,
+    POLLWRNORM as EPOLLWRNORM, //
+};
 
 /// What a descriptor has become so far.
 struct FdState {
@@ -129,6 +127,15 @@ unsafe fn fd_of<'a>(sk: *mut bindings::sock) -> Result<ArcBorrow<'a, FdSock>> {
     // SAFETY: `p` came from `Arc::into_foreign` and is only taken back by
     // the release, which no other call of this socket overlaps.
     Ok(unsafe { <Arc<FdSock> as ForeignOwnable>::borrow(p) })
+}
+
+/// Runs `op` on the `FdSock` a call found ([`fd_of`]) and returns its
+/// result as C wants it (a negative errno on failure).
+fn on_fd<T: From<i16>>(
+    f: Result<ArcBorrow<'_, FdSock>>,
+    op: impl FnOnce(ArcBorrow<'_, FdSock>) -> Result<T>,
+) -> T {
+    kernel::error::from_result(|| op(f?))
 }
 
 /// Lets the pollers of `sk` wake with `ms`'s waiters.
@@ -199,7 +206,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_bind(
     may_bind_low: bool,
 ) -> c_int {
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         let key = owner()?;
         let here = ms_routing::node_addr(this_node());
         if addr != 0 && addr & 0xff != 127 && addr != here {
@@ -221,9 +229,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_bind(
             }
             Ok(port)
         })?;
-        Ok(())
-    });
-    kernel::error::from_result(|| r.map(|()| 0))
+        Ok(0)
+    })
 }
 
 /// `listen()`: the bound port (or a free one) takes connections.
@@ -237,14 +244,15 @@ pub(crate) unsafe extern "C" fn rust_mtcp_listen(
     _backlog: c_int,
 ) -> c_int {
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         let key = owner()?;
         let mut st = f.st.lock();
         if let Some(ms) = st.ms.as_ref() {
             // Listening already: a new backlog changes nothing (it is
             // fixed); connected: not allowed.
             return if ms.inner.lock().listening {
-                Ok(())
+                Ok(0)
             } else {
                 Err(EINVAL)
             };
@@ -257,23 +265,21 @@ pub(crate) unsafe extern "C" fn rust_mtcp_listen(
         attach(&ms, sk);
         st.bound = port;
         st.ms = Some(ms);
-        Ok(())
-    });
-    kernel::error::from_result(|| r.map(|()| 0))
+        Ok(0)
+    })
 }
 
 /// Waits for the connection of `ms` to be made; on failure forgets it
 /// (a new `connect()` may try again).
-fn connect_wait(f: &FdSock, ms: &Arc<MsSock>) -> Result {
+fn connect_wait(f: &FdSock, ms: &Arc<MsSock>) -> Result<c_int> {
     let _own = ms.reclock.lock();
     let mut g = ms.inner.lock();
     loop {
         match g.connect_outcome() {
             None => {}
-            Some(Ok(())) => return Ok(()),
+            Some(Ok(())) => return Ok(0),
             Some(Err(e)) => {
                 drop(g);
-                ms_data::unhash(ms);
                 forget(f, ms);
                 return Err(e);
             }
@@ -287,8 +293,10 @@ fn connect_wait(f: &FdSock, ms: &Arc<MsSock>) -> Result {
     }
 }
 
-/// Drops `ms` from `f` if it is still its socket.
+/// Drops `ms`, a connection that failed, from `f` if it is still its
+/// socket, and from the tables.
 fn forget(f: &FdSock, ms: &Arc<MsSock>) {
+    ms_data::unhash(ms);
     let mut st = f.st.lock();
     if st.ms.as_ref().is_some_and(|x| Arc::ptr_eq(x, ms)) {
         st.ms = None;
@@ -298,7 +306,11 @@ fn forget(f: &FdSock, ms: &Arc<MsSock>) {
 }
 
 /// `connect()` to port `port` of the node at `addr` (network order): the
-/// server's home node, as in the thesis.
+/// server's home node, as in the thesis.  As TCP: `EALREADY` while a
+/// non-blocking connect goes on, `EISCONN` once made (even after the
+/// stream ended); a connect that failed reports its error once (unless
+/// poll() gave it to `SO_ERROR` already), then the socket may connect
+/// again.
 ///
 /// # Safety
 ///
@@ -311,33 +323,36 @@ pub(crate) unsafe extern "C" fn rust_mtcp_connect(
     nonblock: bool,
 ) -> c_int {
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         let key = owner()?;
         let mut st = f.st.lock();
         if let Some(ms) = st.ms.clone() {
-            let state = {
-                let g = ms.inner.lock();
-                if g.listening {
-                    return Err(EINVAL);
-                }
-                g.eng.state()
-            };
-            match state {
-                State::SynSent | State::SynReceived => {
+            let mut g = ms.inner.lock();
+            if g.listening || g.eng.syn_acked() {
+                return Err(if g.listening { EINVAL } else { EISCONN });
+            }
+            match g.connect_outcome() {
+                None => {
+                    drop(g);
                     drop(st);
                     if nonblock {
                         return Err(EALREADY);
                     }
                     return connect_wait(&f, &ms);
                 }
-                State::Closed => {
-                    // A connection that failed (and was reported): gone.
+                // Made since the last look: as TCP, EISCONN.
+                Some(Ok(())) => return Err(EISCONN),
+                Some(Err(e)) => {
+                    let reported = st.err_reported;
+                    drop(g);
                     drop(st);
-                    ms_data::unhash(&ms);
                     forget(&f, &ms);
+                    if !reported {
+                        return Err(e);
+                    }
                     st = f.st.lock();
                 }
-                _ => return Err(EISCONN),
             }
         }
         if port == 0 {
@@ -353,8 +368,7 @@ pub(crate) unsafe extern "C" fn rust_mtcp_connect(
             return Err(EINPROGRESS);
         }
         connect_wait(&f, &ms)
-    });
-    kernel::error::from_result(|| r.map(|()| 0))
+    })
 }
 
 /// `accept()`: the next connection of a listener, on the new sock `newsk`.
@@ -370,28 +384,18 @@ pub(crate) unsafe extern "C" fn rust_mtcp_accept(
     timeo_ms: c_uint,
 ) -> c_int {
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         let key = owner()?;
         let l = f.sock().ok_or(EINVAL)?;
         let _own = l.reclock.lock();
         let g = l.inner.lock();
         let (child, g) = sys::take_child(&l, g, nonblock, timeo_ms)?;
         drop(g);
-        let nf = match FdSock::new(Some(child.clone())) {
-            Ok(nf) => nf,
-            Err(e) => {
-                // Not lost silently: the peer hears a reset.
-                let mut out = Outbox::new();
-                let mut c = child.inner.lock();
-                c.parent = None;
-                c.eng.abort();
-                flush(&mut c, &mut out);
-                drop(c);
-                ms_data::unhash(&child);
-                out.run();
-                return Err(e);
-            }
-        };
+        let nf = FdSock::new(Some(child.clone())).inspect_err(|_| {
+            // Not lost silently: the peer hears a reset.
+            sys::reset_unaccepted(&child);
+        })?;
         {
             let mut c = child.inner.lock();
             c.parent = None;
@@ -401,9 +405,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_accept(
         attach(&child, newsk);
         // SAFETY: `newsk` is an MTCP sock (caller).
         unsafe { bindings::mtcp_sk_set_ms(newsk, nf.into_foreign()) };
-        Ok(())
-    });
-    kernel::error::from_result(|| r.map(|()| 0))
+        Ok(0)
+    })
 }
 
 /// The bytes of a send, from the call's iterator.
@@ -434,7 +437,7 @@ impl Sink for IterSink<'_, '_> {
 
 /// `sendmsg()`/`write()`: `MSG_DONTWAIT`, `MSG_NOSIGNAL` (else `SIGPIPE`
 /// with `EPIPE`), `MSG_MORE` and `MSG_EOR` are understood, `MSG_OOB` is
-/// `EOPNOTSUPP`.
+/// `EOPNOTSUPP`; `SO_SNDTIMEO` as `timeo_ms` (0: none).
 ///
 /// # Safety
 ///
@@ -444,11 +447,12 @@ pub(crate) unsafe extern "C" fn rust_mtcp_sendmsg(
     sk: *mut bindings::sock,
     from: *mut bindings::iov_iter,
     flags: c_int,
-    _timeo_ms: c_uint,
+    timeo_ms: c_uint,
 ) -> c_long {
     let flags = flags as u32;
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         if flags & bindings::MSG_OOB != 0 {
             return Err(EOPNOTSUPP);
         }
@@ -465,9 +469,9 @@ pub(crate) unsafe extern "C" fn rust_mtcp_sendmsg(
         }
         let _own = ms.reclock.lock();
         let known = bindings::MSG_DONTWAIT | bindings::MSG_NOSIGNAL;
-        Ok(sys::send_buf(&ms, &mut IterSrc(it), len, flags & known)? as c_long)
-    });
-    kernel::error::from_result(|| r)
+        let n = sys::send_buf(&ms, &mut IterSrc(it), len, flags & known, timeo_ms)?;
+        Ok(n as c_long)
+    })
 }
 
 /// `recvmsg()`/`read()`: `MSG_PEEK`, `MSG_WAITALL`, `MSG_DONTWAIT`;
@@ -486,7 +490,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_recvmsg(
 ) -> c_long {
     let flags = flags as u32;
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         if flags & bindings::MSG_OOB != 0 {
             return Err(EINVAL);
         }
@@ -502,16 +507,16 @@ pub(crate) unsafe extern "C" fn rust_mtcp_recvmsg(
         ms.inner.lock().eng.opts.rcvtimeo_ms = timeo_ms;
         let mut bounce = sys::bounce_for(len)?;
         let known = bindings::MSG_PEEK | bindings::MSG_DONTWAIT | bindings::MSG_WAITALL;
-        Ok(sys::recv_buf(
+        let n = sys::recv_buf(
             &ms,
             &mut IterSink(it),
             len,
             flags & known,
             true,
             &mut bounce,
-        )? as c_long)
-    });
-    kernel::error::from_result(|| r)
+        )?;
+        Ok(n as c_long)
+    })
 }
 
 /// The poll mask of `sk`, computed as TCP's `tcp_poll()` would for the
@@ -562,10 +567,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_poll(sk: *mut bindings::sock) -> c_uin
     if state.peer_fin() || e.iostate() & MTIO_RD == 0 {
         mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
     }
-    if e.iostate() & MTIO_WR == 0 || state == State::Closed {
-        // Writing fails at once (EPIPE): report it as writable.
-        mask |= EPOLLOUT | EPOLLWRNORM;
-    } else if e.writable() > 0 {
+    // Writing would fail at once (EPIPE) or there is room.
+    if e.iostate() & MTIO_WR == 0 || state == State::Closed || e.writable() > 0 {
         mask |= EPOLLOUT | EPOLLWRNORM;
     }
     mask
@@ -579,12 +582,12 @@ pub(crate) unsafe extern "C" fn rust_mtcp_poll(sk: *mut bindings::sock) -> c_uin
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rust_mtcp_shutdown(sk: *mut bindings::sock, how: c_int) -> c_int {
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         let ms = f.sock().ok_or(ENOTCONN)?;
         let _own = ms.reclock.lock();
-        sys::shutdown(&ms, i64::from(how))
-    });
-    kernel::error::from_result(|| r.map(|_| 0))
+        sys::shutdown(&ms, i64::from(how)).map(|_| 0)
+    })
 }
 
 /// `getsockname()`/`getpeername()`: the cluster-wide names, home-node
@@ -601,7 +604,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_getname(
     port: *mut u16,
 ) -> c_int {
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         let st = f.st.lock();
         let name = match (st.ms.as_ref(), peer) {
             (None, true) => return Err(ENOTCONN),
@@ -623,9 +627,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_getname(
             *addr = name.0;
             *port = name.1;
         }
-        Ok(())
-    });
-    kernel::error::from_result(|| r.map(|()| 0))
+        Ok(0)
+    })
 }
 
 /// `SIOCINQ` (bytes to read) or `SIOCOUTQ` (bytes not yet acknowledged).
@@ -636,7 +639,8 @@ pub(crate) unsafe extern "C" fn rust_mtcp_getname(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn rust_mtcp_queued(sk: *mut bindings::sock, outq: bool) -> c_int {
     // SAFETY: `sk` is live (caller).
-    let r = unsafe { fd_of(sk) }.and_then(|f| {
+    let f = unsafe { fd_of(sk) };
+    on_fd(f, |f| {
         let Some(ms) = f.sock() else {
             return Ok(0);
         };
@@ -650,6 +654,5 @@ pub(crate) unsafe extern "C" fn rust_mtcp_queued(sk: *mut bindings::sock, outq: 
             g.eng.readable()
         };
         Ok(c_int::try_from(n).unwrap_or(c_int::MAX))
-    });
-    kernel::error::from_result(|| r)
+    })
 }

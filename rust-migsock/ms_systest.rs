@@ -454,20 +454,30 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
             .try_create_and_insert(fd_new, child.clone(), GFP_KERNEL)?;
         Ok(())
     });
-    let mut c = child.inner.lock();
-    c.parent = None;
     if let Err(e) = added {
-        let mut out = Outbox::new();
-        c.eng.abort();
-        flush(&mut c, &mut out);
-        drop(c);
-        ms_data::unhash(&child);
-        out.run();
+        reset_unaccepted(&child);
         return Err(e);
     }
+    let mut c = child.inner.lock();
+    c.parent = None;
     c.eng.fd = fd_new;
     c.eng.pid = key.1;
     Ok(0)
+}
+
+/// Resets a connection taken off a listener that no one will have (the
+/// accept failed, or the listener closed): the peer hears an RST, and the
+/// socket leaves the tables.
+pub(crate) fn reset_unaccepted(c: &Arc<MsSock>) {
+    let mut out = Outbox::new();
+    let mut g = c.inner.lock();
+    g.parent = None;
+    g.orphan = true;
+    g.eng.abort();
+    flush(&mut g, &mut out);
+    drop(g);
+    ms_data::unhash(c);
+    out.run();
 }
 
 /// `ms_connect(fd, ip, lport, rport, opts)`: `ip` (network order) names a
@@ -496,7 +506,14 @@ fn connect(fd: i64, ip: c_ulong, lport: c_ulong, rport: c_ulong, opts: c_ulong) 
         let _own = s.reclock.lock();
         return connect_wait(&s, key, fd);
     }
-    let s = open_connection(key, Some(fd), peer, lport, rport, opts)?;
+    // The thesis's ms_connect() says EINVAL for a name in use.
+    let s = open_connection(key, Some(fd), peer, lport, rport, opts).map_err(|e| {
+        if e == EADDRINUSE {
+            EINVAL
+        } else {
+            e
+        }
+    })?;
     let _own = s.reclock.lock();
     if nonblocking(&s.inner.lock(), 0) {
         return Err(EINPROGRESS);
@@ -577,7 +594,7 @@ pub(crate) fn open_connection(
         }
         let sk = (conn.local_port, rport, key.0, peer);
         if t.socks.get(&sk).is_some() {
-            return Err(EINVAL);
+            return Err(EADDRINUSE);
         }
         t.socks.try_create_and_insert(sk, s.clone(), GFP_KERNEL)?;
         if let Some(fd) = fd {
@@ -702,7 +719,15 @@ impl Sink for UserSliceWriter {
 /// Sends `len` bytes from `src`; returns the count taken.  The bytes go
 /// from user memory straight into the send queue, which segments are sent
 /// and resent from: one copy (the thesis's `ms_alloc_pkt()` idea).
-pub(crate) fn send_buf(s: &MsSock, src: &mut impl Src, len: usize, flags: u32) -> Result<usize> {
+/// Waits for room up to `timeo` ms (0: no limit), then fails with `EAGAIN`
+/// (`SO_SNDTIMEO`).
+pub(crate) fn send_buf(
+    s: &MsSock,
+    src: &mut impl Src,
+    len: usize,
+    flags: u32,
+    timeo: u32,
+) -> Result<usize> {
     let mut sent = 0usize;
     let mut g = s.inner.lock();
     while sent < len {
@@ -725,10 +750,12 @@ pub(crate) fn send_buf(s: &MsSock, src: &mut impl Src, len: usize, flags: u32) -
                 if nonblocking(&g, flags) {
                     return partial(sent, EAGAIN);
                 }
-                let (woke, g2) = wait(s, g, 0);
+                let (woke, g2) = wait(s, g, timeo);
                 g = g2;
-                if woke == Woke::Signal {
-                    return partial(sent, interrupted(0));
+                match woke {
+                    Woke::Event => {}
+                    Woke::Timeout => return partial(sent, EAGAIN),
+                    Woke::Signal => return partial(sent, interrupted(timeo)),
                 }
             }
             Err(Errno::Pipe) => {
@@ -759,7 +786,13 @@ fn send_user(s: &MsSock, buf: c_ulong, len: c_ulong, flags: c_ulong) -> Result<c
     if len == 0 {
         return Ok(0);
     }
-    Ok(send_buf(s, &mut UserSlice::new(uptr(buf), len).reader(), len, flags)? as c_long)
+    Ok(send_buf(
+        s,
+        &mut UserSlice::new(uptr(buf), len).reader(),
+        len,
+        flags,
+        0,
+    )? as c_long)
 }
 
 /// Receives into `len` bytes at `buf`.  `min` bytes are waited for (the
@@ -922,7 +955,7 @@ fn msg_call(s: &MsSock, msg: c_ulong, flags: c_ulong, sending: bool) -> Result<c
         }
         let p = UserPtr::from_ptr(v.iov_base);
         let r = if sending {
-            send_buf(s, &mut UserSlice::new(p, len).reader(), len, flags)
+            send_buf(s, &mut UserSlice::new(p, len).reader(), len, flags, 0)
         } else {
             let mut w = UserSlice::new(p, len).writer();
             recv_buf(s, &mut w, len, flags, i == 0 || total == 0, &mut bounce)
@@ -990,16 +1023,10 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
             }
             Ok(())
         });
+        drop(out);
         for c in backlog.iter() {
-            let mut cg = c.inner.lock();
-            cg.parent = None;
-            cg.orphan = true;
-            cg.eng.abort();
-            flush(&mut cg, &mut out);
-            drop(cg);
-            ms_data::unhash(c);
+            reset_unaccepted(c);
         }
-        out.run();
         return;
     }
     let linger_s = g.eng.opts.linger_s;

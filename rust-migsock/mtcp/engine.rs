@@ -644,7 +644,9 @@ impl<B: Storage> Sock<B> {
 
     // ----- helpers ---------------------------------------------------------
 
-    fn syn_acked(&self) -> bool {
+    /// Was the connection ever made (our SYN acknowledged)?  Stays true
+    /// after it ends, so a closed stream is told from a failed connect.
+    pub fn syn_acked(&self) -> bool {
         seq::gt(self.snd_una, self.iss)
     }
 

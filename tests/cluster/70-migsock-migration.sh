@@ -270,35 +270,39 @@ test_migsock_mig_bad_metasock_messages() {
 	expect_eq "CLOSELISTEN again" "$(meta 2 4d530205000000181e780002000010920000000100010000)" "No such file or directory"
 }
 
+# stale_migacked_refused CPID: move the source CPID (home 2, its peer's
+# node 3 silenced) to node 1, and from there send node 2 a MIGACKED naming
+# epoch 9: it is refused and the old copy stays.  Prints its port.
+stale_migacked_refused() {
+	local moved lport hex
+	on 2 "migrate $1 1" || fail "migrate the source to node 1" || return 1
+	moved=$(on 2 "awk '\$2 == \"MOVED\" && \$4 == 7971 && \$6 == 1 { print \$3 }' /proc/hpc/migsock/sockets")
+	lport=${moved%%$'\n'*}
+	[ -n "$lport" ] || fail "no old copy on node 2" || return 1
+	hex=$(printf '4d5302020000001c%04x1f2300020003%08x000000000009''0000' "$lport" "$1")
+	expect_eq "MIGACKED of another move" "$(meta 2 "$hex")" "No such file or directory" || return 1
+	on 2 "grep -q '^0 MOVED $lport 7971 2 1 3 ' /proc/hpc/migsock/sockets" ||
+		fail "the old copy went" || return 1
+	echo "$lport"
+}
+
 # A MIGACKED for an older move of a socket must not drop the old copy of
 # its latest move (found by the torture suite: MIGACKEDs are queued and
 # resent, so one can come after the socket came back and left again).
 test_migsock_mig_late_migacked_keeps_old_copy() {
 	need_nodes 3 || return 0
-	local cpid moved lport sent hex i
+	local cpid lport sent i rc=0
 	spawn 3 la_s ms_stream sink 7971 1 || return 1
 	wait_line 3 la_s listening 20 >/dev/null || return 1
 	spawn 2 la_c ms_stream source 10.77.0.3 7971 || return 1
 	cpid=$(stream_pid 2 la_c) || return 1
 	wait_line 2 la_c '^connected' 20 >/dev/null || return 1
-	# Node 3 hears nothing for a while: the peer cannot acknowledge the
+	# Node 3 hears nothing meanwhile: the peer cannot acknowledge the
 	# move, so node 2 keeps the old copy (MOVED, to node 1, epoch 1).
 	on 3 "echo '1000 0 0' > /proc/hpc/migsock/fault" || return 1
-	if ! on 2 "migrate $cpid 1"; then
-		on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"
-		fail "migrate the source to node 1"
-		return 1
-	fi
-	moved=$(on 2 "awk '\$2 == \"MOVED\" && \$4 == 7971 && \$6 == 1 { print \$3 }' /proc/hpc/migsock/sockets")
-	lport=${moved%%$'\n'*}
-	[ -n "$lport" ] || { on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"; fail "no old copy on node 2"; return 1; }
-	# From node 1 (where the socket went), a MIGACKED naming epoch 9.
-	hex=$(printf '4d5302020000001c%04x1f2300020003%08x000000000009''0000' "$lport" "$cpid")
-	expect_eq "MIGACKED of another move" "$(meta 2 "$hex")" "No such file or directory" ||
-		{ on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"; return 1; }
-	on 2 "grep -q '^0 MOVED $lport 7971 2 1 3 ' /proc/hpc/migsock/sockets" ||
-		{ on 3 "echo '0 0 0' > /proc/hpc/migsock/fault"; fail "the old copy went"; return 1; }
+	lport=$(stale_migacked_refused "$cpid") || rc=1
 	on 3 "echo '0 0 0' > /proc/hpc/migsock/fault" || return 1
+	[ $rc = 0 ] || return 1
 	# The peer hears the new copy, the real MIGACKED (epoch 1) drops the
 	# old one, and the stream is whole.
 	for i in $(seq 60); do

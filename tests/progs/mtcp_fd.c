@@ -12,7 +12,7 @@
  *	its own pattern and checking every byte that comes back; "ok N B".
  *   mtcp_fd checks ADDR PORT
  *	The semantics of the calls against an echo server at ADDR:PORT
- *	(and a listener of its own on PORT+1); "check NAME ok" per check.
+ *	(and listeners of its own on PORT+1 and PORT+3); "check NAME ok" per check.
  *   mtcp_fd hold ADDR PORT
  *	Connect, print "connected", then sleep (to be killed).
  *   mtcp_fd lowport
@@ -503,6 +503,33 @@ static int checks(const char *addr, int port)
 	fd = mtcp_socket();
 	b = sin_of(addr, port + 2);
 	CHECK("connect_refused", ERR(connect(fd, (struct sockaddr *)&b, sizeof(b)), ECONNREFUSED));
+	/* A connect that failed leaves the socket free to connect again. */
+	CHECK("connect_after_refused", !connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	close(fd);
+
+	/* A peer that never reads: a blocking send gives up after SO_SNDTIMEO. */
+	fd = mtcp_socket();
+	b = sin_of(NULL, port + 3);
+	if (bind(fd, (struct sockaddr *)&b, sizeof(b)) || listen(fd, 1)) {
+		printf("FAIL listener on %d: %s\n", port + 3, strerror(errno));
+		return 1;
+	}
+	fd2 = connected_to("127.0.0.1", port + 3);
+	{
+		static char big[256 * 1024];
+		struct timeval tv = { 0, 300000 };
+		struct timespec t0;
+		ssize_t k;
+
+		setsockopt(fd2, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		do
+			k = send(fd2, big, sizeof(big), MSG_NOSIGNAL);
+		while (k > 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHECK("so_sndtimeo", ERR(send(fd2, big, sizeof(big), MSG_NOSIGNAL), EAGAIN) &&
+		      ms_since(&t0) >= 250);
+	}
+	close(fd2);
 	close(fd);
 
 	/* Non-blocking connect to the echo server. */
@@ -560,6 +587,7 @@ static int checks(const char *addr, int port)
 		CHECK("pollrdhup", poll(&p, 1, 20000) == 1 && (p.revents & POLLRDHUP));
 	}
 	CHECK("eof", recv(fd, buf, 1, 0) == 0);
+	CHECK("connect_after_eof", ERR(connect(fd, (struct sockaddr *)&a, sizeof(a)), EISCONN));
 	close(fd);
 	return failed;
 }
@@ -608,7 +636,7 @@ int main(int argc, char **argv)
 		alarm(300);
 		return clients(argv[2], port, n, bytes);
 	}
-	if (argc == 4 && !strcmp(argv[1], "checks") && !parse_num(argv[3], 1, 65533, &port)) {
+	if (argc == 4 && !strcmp(argv[1], "checks") && !parse_num(argv[3], 1, 65532, &port)) {
 		alarm(300);
 		return checks(argv[2], port);
 	}
