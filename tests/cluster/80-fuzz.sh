@@ -112,7 +112,7 @@ test_fuzz_network_mtcp_hpc_metasock() {
 	r=$(TIMEOUT=$((secs + 120)) on 1 "net_fuzz meta 2 -s $seed -t $secs -n 300") ||
 		fail "net_fuzz meta (seed $seed): $r" || return 1
 	echo "    $r"
-	# The live connection was attacked blindly (no key yet, issue 10): it
+	# The live connection was attacked with the key (node 2 to itself): it
 	# may have been reset, never may the node suffer.  End it either way.
 	on 3 "kill -USR1 \$(awk '/^pid/ { print \$2 }' /tmp/nf_c.out)" 2>/dev/null
 	wait_line 3 nf_c '^exit ' 60 >/dev/null || return 1

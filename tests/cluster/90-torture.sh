@@ -8,8 +8,11 @@
 # - migrations of both ends of two live streams, random targets and times,
 #   with the fault knob at 5 % loss, 1 % duplication, 2 % reordering;
 # - a node killed while a process's image is sent to it (the process stays
-#   with its sockets and every byte), and while an image comes from it (the
-#   target cleans up); the node boots again and takes migrations;
+#   with its sockets and every byte; the MIGBACK to the dead node gives up),
+#   while the MIGTOYOU that carries its sockets waits for it (the same),
+#   while an image comes from it (the target cleans up), and in the middle
+#   of a stream (the peer gets ETIMEDOUT, other streams are whole); the
+#   node boots again and takes migrations and streams;
 # - 256 connections in one process with shut windows and full queues for a
 #   while, then drained: counters back to zero.
 #
@@ -70,7 +73,7 @@ stays_on() {	# stays_on NODE PID: the process runs on its home NODE
 test_torture_target_dies_during_image() {
 	need_nodes 3 || return 0
 	nodes_up || return 1
-	local cpid sent got rc=0 i before
+	local cpid sent got rc=0 i before back_failed
 	# A stream from node 2 to node 1; its source (64 MiB) moves to node 3,
 	# which is killed while the image is on its way.
 	spawn 1 kd_s ms_stream sink 7310 1 || return 1
@@ -79,6 +82,7 @@ test_torture_target_dies_during_image() {
 	wait_line 2 kd_c '^connected' 60 >/dev/null || return 1
 	cpid=$(pid_of 2 kd_c) || return 1
 	before=$(ms_stat 3 socks_in)
+	back_failed=$(ms_stat 2 socks_back_failed)
 	# What node 3 receives at 16 Mbit/s: the 64 MiB image takes ~30 s.
 	"$top/qemu/cluster" shape 3 16mbit || return 1
 	trap '"$top/qemu/cluster" shape 3 off' RETURN
@@ -105,6 +109,9 @@ test_torture_target_dies_during_image() {
 		got=$(wait_line 1 kd_s '^ok received|FAIL' 120) || rc=1
 		[ $rc = 0 ] && { expect_eq "bytes after the target died" "${got#ok received }" "${sent#ok sent }" || rc=1; }
 		echo "    ${sent#ok sent } bytes checked; socks_taken_back $(ms_stat 2 socks_taken_back)"
+		# The MIGBACK went to a dead node: bounded (5 s), counted.
+		[ "$(ms_stat 2 socks_back_failed)" -gt "$back_failed" ] ||
+			fail "no MIGBACK to the dead node was counted as failed" || rc=1
 	fi
 	on 2 "kill $cpid" 2>/dev/null
 	on 1 "kill \$(awk '/^pid/ { print \$2 }' /tmp/kd_s.out)" 2>/dev/null
@@ -114,6 +121,86 @@ test_torture_target_dies_during_image() {
 	"$top/qemu/cluster" start 3 || fail "node 3 did not come back" || return 1
 	[ $rc = 0 ] || return 1
 	on 1 migtest -m 1 -q -h 3,0 >/dev/null || fail "a move to the rebooted node 3" || return 1
+	no_kernel_problem
+}
+
+test_torture_target_dies_during_migtoyou() {
+	need_nodes 3 || return 0
+	nodes_up || return 1
+	local cpid sent got rc=0 i before
+	# A stream from node 2 to node 1; its source moves to node 3, which
+	# takes no MTCP datagram (fault knob: every one dropped), so the
+	# MIGTOYOU that carries the sockets is resent until node 3 is killed.
+	spawn 1 km_s ms_stream sink 7330 1 || return 1
+	wait_line 1 km_s listening 30 >/dev/null || return 1
+	spawn 2 km_c ms_stream source 10.77.0.1 7330 || return 1
+	wait_line 2 km_c '^connected' 60 >/dev/null || return 1
+	cpid=$(pid_of 2 km_c) || return 1
+	before=$(ms_stat 3 fault_dropped)
+	on 3 "echo '1000 0 0' > /proc/hpc/migsock/fault" || return 1
+	on 2 "(migrate -t 60 $cpid 3 > /tmp/km_mig.out 2>&1; echo done \$? >> /tmp/km_mig.out) &"
+	for i in $(seq 1 40); do
+		[ "$(ms_stat 3 fault_dropped)" != "$before" ] && break
+		sleep 0.25
+	done
+	[ "$(ms_stat 3 fault_dropped)" != "$before" ] || fail "no MIGTOYOU reached node 3" || return 1
+	sleep 1
+	on 2 "grep -q done /tmp/km_mig.out" && fail "the move ended before node 3 was killed" && return 1
+	"$top/qemu/cluster" kill 3 || return 1
+	for i in $(seq 1 80); do
+		on 2 "grep -q done /tmp/km_mig.out" && break
+		sleep 0.5
+	done
+	echo "    migrate: $(on 2 "cat /tmp/km_mig.out" | tr '\n' ' ')"
+	on 2 "grep -q '^done [1-9]' /tmp/km_mig.out" || fail "the move did not fail" || rc=1
+	[ $rc = 0 ] && { stays_on 2 "$cpid" || fail "the source did not stay on node 2" || rc=1; }
+	if [ $rc = 0 ]; then
+		on 2 "kill -USR1 $cpid"
+		sent=$(wait_line 2 km_c '^ok sent|FAIL' 120) || rc=1
+		got=$(wait_line 1 km_s '^ok received|FAIL' 120) || rc=1
+		[ $rc = 0 ] && { expect_eq "bytes after the target died" "${got#ok received }" "${sent#ok sent }" || rc=1; }
+		echo "    ${sent#ok sent } bytes checked"
+	fi
+	on 2 "kill $cpid" 2>/dev/null
+	on 1 "kill \$(awk '/^pid/ { print \$2 }' /tmp/km_s.out)" 2>/dev/null
+	if [ $rc = 0 ]; then
+		nothing_left 2 && nothing_left 1 || rc=1
+	fi
+	"$top/qemu/cluster" start 3 || fail "node 3 did not come back" || return 1
+	[ $rc = 0 ] || return 1
+	on 1 migtest -m 1 -q -h 3,0 >/dev/null || fail "a move to the rebooted node 3" || return 1
+	no_kernel_problem
+}
+
+test_torture_peer_dies_during_stream() {
+	need_nodes 3 || return 0
+	nodes_up || return 1
+	local r sent got rc=0
+	# Two streams from node 1, to sinks on nodes 2 and 3; node 3 dies.  The
+	# source talking to it gives up (ETIMEDOUT after its retransmissions,
+	# about 70 s) and leaves no socket; the other stream is whole.
+	spawn 3 kp_s3 ms_stream sink 7340 1 || return 1
+	spawn 2 kp_s2 ms_stream sink 7341 1 || return 1
+	wait_line 3 kp_s3 listening 30 >/dev/null && wait_line 2 kp_s2 listening 30 >/dev/null || return 1
+	spawn 1 kp_c3 ms_stream source 10.77.0.3 7340 || return 1
+	spawn 1 kp_c2 ms_stream source 10.77.0.2 7341 || return 1
+	wait_line 1 kp_c3 '^connected' 60 >/dev/null && wait_line 1 kp_c2 '^connected' 60 >/dev/null || return 1
+	sleep 2
+	"$top/qemu/cluster" kill 3 || return 1
+	r=$(wait_line 1 kp_c3 '^ok sent|FAIL' 180) || rc=1
+	echo "    source to the dead node: $r"
+	[ $rc = 0 ] && { printf '%s\n' "$r" | grep -q 'FAIL.*timed out' || fail "not ETIMEDOUT: $r" || rc=1; }
+	on 1 "kill -USR1 \$(awk '/^pid/ { print \$2 }' /tmp/kp_c2.out)" || rc=1
+	sent=$(wait_line 1 kp_c2 '^ok sent|FAIL' 120) || rc=1
+	got=$(wait_line 2 kp_s2 '^ok received|FAIL' 120) || rc=1
+	[ $rc = 0 ] && { expect_eq "bytes of the other stream" "${got#ok received }" "${sent#ok sent }" || rc=1; }
+	echo "    other stream: ${sent#ok sent } bytes checked"
+	if [ $rc = 0 ]; then
+		nothing_left 1 && nothing_left 2 || rc=1
+	fi
+	"$top/qemu/cluster" start 3 || fail "node 3 did not come back" || return 1
+	[ $rc = 0 ] || return 1
+	stream_works 1 3 7342 || return 1
 	no_kernel_problem
 }
 
