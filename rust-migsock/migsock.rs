@@ -18,6 +18,7 @@ use kernel::{
     uaccess::UserPtr, //
 };
 
+mod ms_account;
 mod ms_data;
 mod ms_input;
 mod ms_layout;
@@ -37,6 +38,7 @@ const __LOG_PREFIX: &[u8] = b"migsock\0";
 #[no_mangle]
 pub extern "C" fn rust_migsock_init() -> c_int {
     let up = ms_data::init()
+        .and_then(|()| ms_account::init())
         .and_then(|()| ms_input::start())
         .and_then(|()| ms_routing::start())
         .and_then(|()| ms_migd::start());
@@ -146,6 +148,13 @@ pub unsafe extern "C" fn ms_process_migrate_done(tsk: *mut bindings::task_struct
     // SAFETY: hpc passes the current task, valid for the call.
     let task = unsafe { &*tsk.cast::<kernel::task::Task>() };
     ms_migd::done(task, new_node);
+}
+
+/// hpc: the image of process `home_node`/`home_pid` is still coming in to
+/// this node; the sockets that arrived ahead of it wait on.
+#[no_mangle]
+pub extern "C" fn ms_process_arriving(home_node: u16, home_pid: bindings::pid_t) {
+    ms_data::still_arriving((home_node, home_pid), ms_routing::now_ms());
 }
 
 /// Show callback of `/proc/hpc/migsock/sockets`.

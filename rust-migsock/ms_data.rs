@@ -224,6 +224,24 @@ pub(crate) fn adopt_task(t: &mut Tables, key: TaskKey, task: MsTask) -> Result {
     Ok(())
 }
 
+/// The image of process `key` is still being received: the wait of its
+/// sockets (if they came ahead of it) starts again at `now`.
+pub(crate) fn still_arriving(key: TaskKey, now: u64) {
+    if NR_TASKS.load(Relaxed) == 0 {
+        return;
+    }
+    let _ = with_tables(|t| {
+        if let Some(at) = t
+            .tasks
+            .get_mut(&key)
+            .and_then(|m| m.unclaimed_since.as_mut())
+        {
+            *at = now;
+        }
+        Ok(())
+    });
+}
+
 /// Takes the entries of processes whose sockets arrived more than
 /// `max_ms` ago while the processes never did.
 pub(crate) fn take_unclaimed(now: u64, max_ms: u64) -> KVec<MsTask> {

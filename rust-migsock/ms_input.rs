@@ -460,6 +460,7 @@ pub(crate) fn show_stats(m: &SeqFile) {
             .saturating_sub(crate::ms_migd::permanent_socks())
     );
     crate::ms_migd::show_stats(m);
+    crate::ms_account::show_stats(m);
 }
 
 /// The read-only IP options of table A.2, for the node's UDP socket.

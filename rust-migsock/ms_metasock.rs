@@ -26,6 +26,7 @@ use kernel::{
     time::msecs_to_jiffies,
 };
 
+use crate::ms_account::UserCharge;
 use crate::ms_data::{
     self,
     this_node, //
@@ -95,7 +96,7 @@ pub(crate) fn connect(node: u16, deadline: u64) -> Result<Arc<MsSock>> {
     if node == 0 || here == 0 {
         return Err(EINVAL);
     }
-    let s = MsSock::new(false)?;
+    let s = MsSock::new(false, UserCharge::NONE)?;
     let key = ms_data::with_tables(|t| {
         for _ in 0..254 {
             let seq = NEXT_SEQ.fetch_add(1, Relaxed) % 254 + 2;

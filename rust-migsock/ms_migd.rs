@@ -24,7 +24,8 @@
 //! that ever spoke.  On arrival they resend what is unacknowledged at once;
 //! when the peer echoes the new epoch, MIGACKED goes to the old node.
 //! Dormant sockets whose process never comes (MIGBACK from the old node, or
-//! 30 s) are dropped without a word to their peers.
+//! 30 s without the image arriving) are dropped without a word to their
+//! peers.
 //!
 //! Listeners: the home node keeps a redirect for the listener of a process
 //! that runs elsewhere (OPENLISTEN, MIGLISTEN; CLOSELISTEN or the deputy's
@@ -50,6 +51,7 @@ use kernel::{
     time::msecs_to_jiffies,
 };
 
+use crate::ms_account::UserCharge;
 use crate::ms_data::{
     self,
     this_node,
@@ -604,7 +606,8 @@ fn adopt(m: &MigToYou<'_>, from: u16) -> Result {
         if listener && v.conn.local_port == 0 {
             return Err(EINVAL);
         }
-        let s = MsSock::new(listener)?;
+        // Not counted: the MIGTOYOU does not say whose they are.
+        let s = MsSock::new(listener, UserCharge::NONE)?;
         {
             let mut g = s.inner.lock();
             r.restore(&mut g.eng, now, here).map_err(|_| EINVAL)?;
@@ -794,7 +797,8 @@ fn handle(msg: &[u8], from: u16) -> Result {
 }
 
 /// Sockets whose process does not follow them within this time (its image
-/// never came, or the MIGTOYOU was forged) are closed.
+/// never came, stopped coming, or the MIGTOYOU was forged) are closed; hpc
+/// restarts the wait each second while the image comes in.
 const UNCLAIMED_MS: u64 = 30_000;
 
 /// Drops the dormant sockets of processes that never arrived (timer
@@ -999,7 +1003,7 @@ pub(crate) fn start() -> Result {
         LISTENER_SOCK.init();
     }
     TXQ.lock().q = Some(KVec::new());
-    let l = MsSock::new(true)?;
+    let l = MsSock::new(true, UserCharge::NONE)?;
     {
         let mut g = l.inner.lock();
         g.eng.conn = Conn {

@@ -405,7 +405,8 @@ pub(crate) fn new_iss() -> u32 {
 /// A SYN for listener `l`: a new socket answers it and waits in the backlog.
 fn conn_request(l: &Arc<MsSock>, syn: &Segment<'_>, src: Source, out: &mut Outbox) {
     STATS.conn_requests.fetch_add(1, Relaxed);
-    let Ok(child) = MsSock::new(false) else {
+    // Counted against the listener's user.
+    let Ok(child) = l.charge.another().and_then(|c| MsSock::new(false, c)) else {
         return;
     };
     let h = &syn.hdr;

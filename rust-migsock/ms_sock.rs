@@ -19,6 +19,7 @@ use kernel::{
     },
 };
 
+use crate::ms_account::UserCharge;
 use crate::ms_lock::RecLock;
 use crate::mtcp::{
     engine::{
@@ -128,6 +129,8 @@ pub(crate) struct MsSock {
     /// wake with the waiters above; set while the descriptor is open.
     #[pin]
     pub(crate) sk: SpinLock<Option<SkPtr>>,
+    /// Its place in its user's bound (`ms_account`).
+    pub(crate) charge: UserCharge,
 }
 
 /// A `struct sock` of `IPPROTO_MTCP` (hpc/migsock_sock.c).
@@ -171,9 +174,10 @@ pub(crate) const DEFAULT_OPTS: Opts = Opts {
 
 impl MsSock {
     /// A new CLOSED socket with its buffers, charged to the memory cgroup
-    /// of the caller (the process that opens it, or the migd for arrivals):
-    /// a loop opening sockets meets its cgroup's limit, not the node's.
-    pub(crate) fn new(listening: bool) -> Result<Arc<Self>> {
+    /// of the caller (the process that opens it, or the migd for arrivals)
+    /// and counted by `charge` against its user: a loop opening sockets
+    /// meets its own limits, not the node's.
+    pub(crate) fn new(listening: bool, charge: UserCharge) -> Result<Arc<Self>> {
         // A listener needs no queues of its own.
         let (snd, rcv) = if listening { (0, 0) } else { (SNDBUF, RCVBUF) };
         let mut eng = Sock::new(
@@ -210,6 +214,7 @@ impl MsSock {
                 },
                 wait <- new_condvar!("MsSock::wait"),
                 sk <- new_spinlock!(None, "MsSock::sk"),
+                charge,
             }),
             GFP_KERNEL_ACCOUNT,
         )?;

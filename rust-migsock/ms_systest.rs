@@ -33,6 +33,10 @@ use kernel::{
     },
 };
 
+use crate::ms_account::{
+    self,
+    UserCharge, //
+};
 use crate::ms_data::{
     self,
     this_node,
@@ -245,9 +249,10 @@ fn read_opts(p: c_ulong) -> Result<Opts> {
     })
 }
 
-/// Checks a descriptor number a caller asks for.
+/// Checks a descriptor number a caller asks for: below the process's
+/// `RLIMIT_NOFILE`, as `dup2()` wants, which bounds its sockets too.
 fn new_fd(fd: i64) -> Result<i32> {
-    if !(0..=MAX_FD).contains(&fd) {
+    if !(0..=MAX_FD).contains(&fd) || fd as usize >= ms_account::nofile_limit() {
         return Err(EBADF);
     }
     Ok(fd as i32)
@@ -278,7 +283,7 @@ pub(crate) fn open_listener(
     opts: Opts,
 ) -> Result<Arc<MsSock>> {
     let here = this_node();
-    let s = MsSock::new(true)?;
+    let s = MsSock::new(true, UserCharge::current()?)?;
     {
         let mut g = s.inner.lock();
         g.eng.opts = opts;
@@ -572,7 +577,7 @@ pub(crate) fn open_connection(
     opts: Opts,
 ) -> Result<Arc<MsSock>> {
     let here = this_node();
-    let s = MsSock::new(false)?;
+    let s = MsSock::new(false, UserCharge::current()?)?;
     let mut conn = Conn {
         local_port: lport,
         rem_port: rport,

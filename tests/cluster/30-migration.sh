@@ -248,6 +248,39 @@ test_mig_goto_locked_by_migsock() {
 	no_failures 1 out8
 }
 
+test_mig_goto_while_the_process_exits() {
+	# A goto that waits for migsock's migration lock while its process
+	# exits is queued on a task on its way out (the move would run from
+	# exit_task_work, past exit_mm): it must do nothing and fail with
+	# ESRCH.  The lock is let go at several times into the exit of a
+	# 128 MiB process; once the process is gone the lock cannot be let go
+	# and the goto gives up waiting (EBUSY).
+	need_nodes 2 || return 0
+	local pid d r hits=0
+	on 1 "[ -e /proc/hpc/test/lock ]" || fail "no /proc/hpc/test/lock in this kernel" || return 1
+	for d in 0 2000 10000 40000 100000; do
+		pid=$(spawn_migtest 1 gx -m 128 -w -t 240) || return 1
+		on 1 "echo '$pid 1' > /proc/hpc/test/lock" || fail "taking the lock" || return 1
+		on 1 "rm -f /tmp/gx_goto.out; (echo 2 > /proc/$pid/goto; echo rc \$?) > /tmp/gx_goto.out 2>&1 &"
+		sleep 0.5
+		on 1 "kill -9 $pid; usleep $d; echo '$pid 0' > /proc/hpc/test/lock" 2>/dev/null
+		wait_line 1 gx_goto '^rc ' 30 >/dev/null || return 1
+		wait_line 1 gx '^exit ' 30 >/dev/null || return 1
+		r=$(on 1 "tr '\n' ' ' < /tmp/gx_goto.out")
+		echo "    lock let go ${d} us after the kill: $r"
+		case "$r" in
+		*"No such process"*) hits=$((hits + 1)) ;;
+		*"resource busy"*) ;;
+		*) fail "the goto of an exiting process: $r"; return 1 ;;
+		esac
+		"$top/qemu/cluster" log 1 | grep -E "pid $pid stays" &&
+			fail "a move of exiting pid $pid was tried" && return 1
+	done
+	[ $hits -gt 0 ] || fail "no goto was queued while its process exited" || return 1
+	on 1 migtest -m 1 -q -h 2,0 >/dev/null || fail "a move after the races" || return 1
+	no_kernel_problem
+}
+
 test_mig_hooks_called_with_task_and_nodes() {
 	# ms_process_migrate_outbound/inbound and the exit hook, in order, with
 	# the right process and nodes, on every node it passes.

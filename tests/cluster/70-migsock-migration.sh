@@ -4,7 +4,8 @@
 # server moving before and after accepting, with later clients reaching it
 # through its home node; a listener opened away from home; two processes
 # of different home nodes on one port of one node; a move whose image
-# transfer fails after the sockets went (they come back); bad metasocket
+# transfer fails after the sockets went (they come back); one whose image
+# takes longer than the 30 s the sockets ahead of it wait; bad metasocket
 # messages; nothing left behind.
 #
 # One test by hand against a running cluster:
@@ -235,6 +236,33 @@ test_migsock_mig_failed_transfer_gives_sockets_back() {
 	sent=$(wait_line 2 fb_c '^ok sent|FAIL' 60) || return 1
 	wait_line 1 fb_s "^ok received ${sent#ok sent }\$" 30 >/dev/null || return 1
 	wait_line 1 fb_s '^exit 0' 20 >/dev/null
+}
+
+test_migsock_mig_slow_image_keeps_sockets() {
+	need_nodes 3 || return 0
+	local cpid sent unclaimed start
+	# A 64 MiB source whose image takes longer to reach node 3 (14 Mbit/s,
+	# about 40 s) than the 30 s the sockets that went ahead of it wait for
+	# an image that never comes: they must be there when the process is.
+	spawn 1 si_s ms_stream sink 7970 1 || return 1
+	wait_line 1 si_s listening 30 >/dev/null || return 1
+	spawn 2 si_c ms_stream source 10.77.0.1 7970 -1 64 || return 1
+	wait_line 2 si_c '^connected' 60 >/dev/null || return 1
+	cpid=$(stream_pid 2 si_c) || return 1
+	unclaimed=$(ms_stat 3 arrivals_unclaimed)
+	"$top/qemu/cluster" shape 3 14mbit || return 1
+	trap '"$top/qemu/cluster" shape 3 off' RETURN
+	start=$SECONDS
+	on 2 "migrate -t 150 $cpid 3" || fail "the slow move failed" || return 1
+	"$top/qemu/cluster" shape 3 off
+	echo "    the move took $((SECONDS - start)) s"
+	[ $((SECONDS - start)) -gt 32 ] || fail "the image came too fast to test the wait" || return 1
+	expect_eq "sockets dropped on node 3" "$(ms_stat 3 arrivals_unclaimed)" "$unclaimed" || return 1
+	on 2 "kill -USR1 $cpid"
+	sent=$(wait_line 2 si_c '^ok sent|FAIL' 120) || return 1
+	wait_line 1 si_s "^ok received ${sent#ok sent }\$" 60 >/dev/null || return 1
+	echo "    ${sent#ok sent } bytes checked"
+	wait_line 1 si_s '^exit 0' 20 >/dev/null
 }
 
 # meta NODE HEX: send HEX as one metasocket message from node 1 to NODE's

@@ -165,3 +165,47 @@ test_sec_chrooted_process_cannot_move_out_of_its_jail() {
 	"$top/qemu/cluster" log 1 | grep -q 'confined by a root directory of its own (chroot)' ||
 		fail "node 1 did not say why the process stayed"
 }
+
+# An unprivileged user opening migsock connections in a loop meets a bound
+# of its own: its process's RLIMIT_NOFILE (descriptor numbers, EBADF as for
+# dup2), then 1024 sockets per user and node (ENOBUFS).  The node keeps its
+# memory (1024 connections take about 135 MiB: MemAvailable may fall by at
+# most 180 MiB) and another user's stream on the same node runs meanwhile.
+test_sec_unprivileged_socket_loop_is_bounded() {
+	need_nodes 3 || return 0
+	local r before during refused
+	# Root servers on node 2 accept whatever comes (their side is root's).
+	spawn 2 ub_s1 ms_limits server 7410 40 1 600 || return 1
+	spawn 2 ub_s2 "ulimit -n 2048; ms_limits server 7411 1024 1 600" || return 1
+	wait_line 2 ub_s1 listening 30 >/dev/null && wait_line 2 ub_s2 listening 30 >/dev/null || return 1
+	# A process allowed 32 descriptors holds connections on 1..31.
+	spawn 1 ub_p "ulimit -n 32; runas 65534 65534 ms_limits hog 10.77.0.2 7410 1000"
+	r=$(wait_line 1 ub_p '^held ' 120) || return 1
+	on 1 "grep -q '^pid [0-9]* uid 65534$' /tmp/ub_p.out" || fail "the hog did not run as uid 65534" || return 1
+	expect_eq "a process with RLIMIT_NOFILE 32" "$r" "held 31: errno 9 (Bad file descriptor)" || return 1
+	on 1 "kill \$(awk '/^pid/ { print \$2 }' /tmp/ub_p.out)"
+	wait_line 1 ub_p '^exit ' 30 >/dev/null || return 1
+	# With descriptors to spare, the user's bound: 1024 sockets.
+	before=$(mem_available 1)
+	refused=$(ms_stat 1 user_limit_refused)
+	spawn 1 ub_u "ulimit -n 4096; runas 65534 65534 ms_limits hog 10.77.0.2 7411 4000"
+	r=$(wait_line 1 ub_u '^held ' 300) || return 1
+	on 1 "grep -q '^pid [0-9]* uid 65534$' /tmp/ub_u.out" || fail "the hog did not run as uid 65534" || return 1
+	expect_eq "an unprivileged user" "$r" "held 1024: errno 105 (No buffer space available)" || return 1
+	expect_eq "refusals counted" "$(ms_stat 1 user_limit_refused)" $((refused + 1)) || return 1
+	during=$(mem_available 1)
+	echo "    MemAvailable on node 1: $((before / 1024)) MiB before, $((during / 1024)) MiB with 1024 connections held"
+	[ $((before - during)) -lt $((180 * 1024)) ] || fail "the node lost $(((before - during) / 1024)) MiB" || return 1
+	# Another user of the same node still gets connections, and its stream
+	# arrives whole.
+	spawn 3 ub_o ms_stream server 7412 262144 || return 1
+	wait_line 3 ub_o listening 20 >/dev/null || return 1
+	r=$(on 1 "runas 1000 1000 ms_stream client 10.77.0.3 7412 262144") || fail "uid 1000 beside the hog: $r" || return 1
+	wait_line 3 ub_o '^exit 0' 30 >/dev/null || return 1
+	on 1 "kill \$(awk '/^pid/ { print \$2 }' /tmp/ub_u.out)"
+	wait_line 1 ub_u '^exit ' 30 >/dev/null || return 1
+	on 2 "kill \$(awk '/^pid/ { print \$2 }' /tmp/ub_s1.out) \$(awk '/^pid/ { print \$2 }' /tmp/ub_s2.out)"
+	# Everything is given back.
+	nothing_left 1 90 && nothing_left 2 90 || return 1
+	expect_eq "counted sockets on node 1" "$(ms_stat 1 user_socks)" 0
+}

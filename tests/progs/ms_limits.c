@@ -12,6 +12,10 @@
  *       open CONNS connections (descriptors 1..CONNS), send BYTES on each,
  *       round robin without blocking; print "full" once every queue was
  *       full at least once, then "ok sent N" when all is delivered
+ *   ms_limits hog ADDR PORT MAX
+ *       open connections (descriptors 1, 2, ...) until one fails or MAX
+ *       are open; print "held N: ok" or "held N: errno E (text)", then
+ *       hold them until SIGTERM (for the bounds of a user and a process)
  *
  * Descriptor i's stream is pattern(i, offset), so a byte that went to the
  * wrong connection is found too.  Exits 0 or 1 ("FAIL ...").
@@ -149,6 +153,29 @@ static int client(const char *addr, long port, long conns, long bytes)
 	return 0;
 }
 
+static int hog(const char *addr, long port, long max)
+{
+	struct ms_opts o = { 0 };
+	long held = 0;
+	int err = 0;
+
+	printf("pid %d uid %d\n", getpid(), (int)getuid());
+	while (held < max) {
+		if (ms_connect(held + 1, inet_addr(addr), 0, port, &o)) {
+			err = errno;
+			break;
+		}
+		held++;
+	}
+	if (err)
+		printf("held %ld: errno %d (%s)\n", held, err, strerror(err));
+	else
+		printf("held %ld: ok\n", held);
+	/* Until SIGTERM, which ends the process and so every connection. */
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	long port, conns, bytes, maxwait;
@@ -162,7 +189,11 @@ int main(int argc, char **argv)
 	    !parse_num(argv[3], 1, 65535, &port) && !parse_num(argv[4], 1, MAXC, &conns) &&
 	    !parse_num(argv[5], 1, 1L << 30, &bytes))
 		return client(argv[2], port, conns, bytes);
+	if (argc == 5 && !strcmp(argv[1], "hog") &&
+	    !parse_num(argv[3], 1, 65535, &port) && !parse_num(argv[4], 1, 65535, &conns))
+		return hog(argv[2], port, conns);
 	fprintf(stderr, "usage: ms_limits server PORT CONNS BYTES MAXWAIT\n"
-		"       ms_limits client ADDR PORT CONNS BYTES\n");
+		"       ms_limits client ADDR PORT CONNS BYTES\n"
+		"       ms_limits hog ADDR PORT MAX\n");
 	return 2;
 }
