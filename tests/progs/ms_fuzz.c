@@ -15,6 +15,14 @@
  * one between the NODEs at random times, so calls run while it migrates.
  * A timer signal every 100 ms breaks off calls that would block.
  *
+ * Half the calls go to IPPROTO_MTCP descriptors instead (the same sockets
+ * as file descriptors): a pool of 12 that listen on PORT+4..PORT+7, connect
+ * to this node, to the peer's and to loopback, and get every socket call
+ * (bind, listen, accept4, connect, the send and receive calls, poll,
+ * epoll, ioctl, options, names, shutdown, fcntl, dup, close) with real
+ * and bad arguments.  There an errno is only refused if it is internal to
+ * the kernel (ERESTARTSYS and the like, 512 and up) or ENOSYS.
+ *
  * The kernel must answer every call with a result or an errno a caller can
  * handle: an errno outside the documented set (a kernel-internal code such
  * as ERESTARTSYS, ENOSYS, ...), a count larger than the buffer, or a second
@@ -25,6 +33,7 @@
  * Prints "ms_fuzz: seed S: N calls in T s (R/s) ..." and per-call counts;
  * exits 0, or 1 after a FAIL.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
 #include <errno.h>
@@ -35,7 +44,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -48,6 +61,15 @@
 
 #define POOL		16
 #define NPORTS		4
+#define FDPOOL		12
+
+/* glibc's netinet/in.h does not know it; the kernel's linux/in.h does. */
+#ifndef IPPROTO_MTCP
+#define IPPROTO_MTCP	263
+#endif
+#ifndef SIOCOUTQ
+#define SIOCOUTQ	0x5411
+#endif
 #define BUFSZ		(96 * 1024)
 #define NCALLS		(MSC_MAX + 1)
 
@@ -57,6 +79,9 @@ static uint32_t peer_ip;
 static char *buf, *ro_page, *edge;	/* edge: last 8 bytes before a hole */
 static void *hole;
 static long calls, per_ok[NCALLS + 1], per_err[NCALLS + 1];
+static int mfd[FDPOOL], epfd = -1;
+static uint32_t self_ip;
+static long fd_calls, fd_ok, fd_err;
 static int failures;
 
 static void on_alarm(int sig)
@@ -302,6 +327,303 @@ static void one_call(void)
 	sys(call, a, -1);
 }
 
+/* ---- IPPROTO_MTCP descriptors ---- */
+
+static void fd_check(const char *what, int slot, long ret, int err, long limit)
+{
+	calls++;
+	fd_calls++;
+	if (ret >= 0) {
+		fd_ok++;
+		if (limit >= 0 && ret > limit) {
+			printf("FAIL seed %lu call %ld: %s on slot %d returned %ld > %ld\n",
+			       seed, calls, what, slot, ret, limit);
+			failures++;
+		}
+		return;
+	}
+	fd_err++;
+	if (err >= 512 || err == ENOSYS || err == 0) {
+		printf("FAIL seed %lu call %ld: %s on slot %d: errno %d (%s)\n",
+		       seed, calls, what, slot, err, strerror(err));
+		failures++;
+	}
+}
+
+static struct sockaddr_in *arg_sin(void)
+{
+	static struct sockaddr_in sin;
+	static const uint32_t *ips[] = { &self_ip, &peer_ip };
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = chance(95) ? AF_INET : (sa_family_t)pick(50);
+	switch (pick(5)) {
+	case 0: sin.sin_addr.s_addr = 0; break;
+	case 1: sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK); break;
+	case 2: sin.sin_addr.s_addr = (uint32_t)rnd(); break;
+	default: sin.sin_addr.s_addr = *ips[pick(2)] ? *ips[pick(2)] : htonl(INADDR_LOOPBACK);
+	}
+	sin.sin_port = htons((uint16_t)(chance(85) ? nports_base + NPORTS + (int)pick(NPORTS) :
+					chance(50) ? 0 : (int)pick(65536)));
+	return &sin;
+}
+
+static socklen_t arg_sinlen(void)
+{
+	static const socklen_t odd[] = { 0, 1, 8, 15, 17, 128, 0x7fffffff, (socklen_t)-1 };
+
+	return chance(90) ? sizeof(struct sockaddr_in) : odd[pick(8)];
+}
+
+/* A descriptor: mostly a slot of the pool, sometimes something else. */
+static int arg_mfd(int *slot)
+{
+	*slot = (int)pick(FDPOOL);
+	if (chance(95))
+		return mfd[*slot];
+	return chance(50) ? -1 : (chance(50) ? 0 : 100000);
+}
+
+static void fd_new_socket(int slot)
+{
+	int type = SOCK_STREAM;
+
+	if (mfd[slot] >= 0)
+		close(mfd[slot]);
+	if (chance(30))
+		type |= SOCK_NONBLOCK;
+	if (chance(30))
+		type |= SOCK_CLOEXEC;
+	mfd[slot] = socket(AF_INET, type, IPPROTO_MTCP);
+	fd_check("socket", slot, mfd[slot], errno, -1);
+}
+
+static void fd_one_call(void)
+{
+	char *p = (char *)arg_ptr(8192, 1);
+	struct msghdr *m = (struct msghdr *)(buf + BUFSZ - 2048);
+	struct iovec *iov = (struct iovec *)(buf + BUFSZ - 1024);
+	int slot, fd = arg_mfd(&slot), flags = (int)arg_flags(), r, v;
+	size_t len = arg_len();
+	socklen_t sl = arg_sinlen();
+	long n;
+
+	errno = 0;
+	switch (pick(20)) {
+	case 0:
+		fd_new_socket(slot);
+		return;
+	case 1:
+		r = bind(fd, chance(95) ? (struct sockaddr *)arg_sin() : (struct sockaddr *)arg_ptr(16, 0), sl);
+		fd_check("bind", slot, r, errno, 0);
+		return;
+	case 2:
+		r = listen(fd, chance(90) ? (int)pick(32) : (int)rnd());
+		fd_check("listen", slot, r, errno, 0);
+		return;
+	case 3: {
+		int s2 = (int)pick(FDPOOL), nf;
+
+		sl = sizeof(struct sockaddr_in);
+		nf = accept4(fd, chance(80) ? (struct sockaddr *)p : NULL,
+			     chance(90) ? &sl : (socklen_t *)arg_ptr(4, 1),
+			     chance(90) ? (chance(50) ? SOCK_NONBLOCK : 0) | (chance(50) ? SOCK_CLOEXEC : 0)
+					: (int)rnd());
+		fd_check("accept4", slot, nf, errno, -1);
+		if (nf >= 0) {
+			if (mfd[s2] >= 0)
+				close(mfd[s2]);
+			mfd[s2] = nf;
+		}
+		return;
+	}
+	case 4:
+		r = connect(fd, chance(95) ? (struct sockaddr *)arg_sin() : (struct sockaddr *)arg_ptr(16, 0), sl);
+		fd_check("connect", slot, r, errno, 0);
+		return;
+	case 5:
+		n = send(fd, (void *)arg_ptr(len < BUFSZ ? len : 16, 0), len, flags | MSG_NOSIGNAL);
+		fd_check("send", slot, n, errno, (long)len);
+		return;
+	case 6:
+		flags |= (chance(10) ? MSG_TRUNC : 0) | (chance(5) ? MSG_OOB : 0);
+		n = recv(fd, (void *)arg_ptr(len < BUFSZ ? len : 16, 1), len, flags);
+		fd_check("recv", slot, n, errno, (flags & MSG_TRUNC) ? -1 : (long)len);
+		return;
+	case 7:
+		fill_msg(m, iov, 0);
+		n = sendmsg(fd, chance(95) ? m : (struct msghdr *)arg_ptr(sizeof(*m), 0),
+			    flags | MSG_NOSIGNAL);
+		fd_check("sendmsg", slot, n, errno, -1);
+		return;
+	case 8:
+		fill_msg(m, iov, 1);
+		n = recvmsg(fd, chance(95) ? m : (struct msghdr *)arg_ptr(sizeof(*m), 1), flags);
+		fd_check("recvmsg", slot, n, errno, -1);
+		return;
+	case 9:
+		if (chance(50)) {
+			n = write(fd, (void *)arg_ptr(len < BUFSZ ? len : 16, 0), len);
+			fd_check("write", slot, n, errno, (long)len);
+		} else {
+			n = read(fd, (void *)arg_ptr(len < BUFSZ ? len : 16, 1), len);
+			fd_check("read", slot, n, errno, (long)len);
+		}
+		return;
+	case 10: {
+		static const int levels[] = { SOL_SOCKET, IPPROTO_TCP, IPPROTO_IP, SOL_FILE };
+		static const int names[] = { SO_ERROR, SO_LINGER, SO_RCVLOWAT, SO_RCVTIMEO,
+					     SO_SNDTIMEO, SO_TYPE, SO_PROTOCOL, SO_DOMAIN,
+					     SO_REUSEADDR, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF,
+					     TCP_NODELAY, TCP_CORK, IP_TTL, IP_MTU };
+		int level = chance(90) ? levels[pick(4)] : (int)rnd();
+		int name = chance(90) ? names[pick(16)] : (int)pick(100);
+		char *val = buf + pick(1024);
+		socklen_t ol = chance(90) ? (socklen_t)(4 << pick(3)) : (socklen_t)arg_len();
+
+		if (chance(50)) {
+			/* Small values only: linger and timeouts stay short. */
+			memset(val, 0, 16);
+			val[0] = (char)pick(3);
+			r = setsockopt(fd, level, name, chance(95) ? val : (void *)arg_ptr(16, 0), ol);
+			fd_check("setsockopt", slot, r, errno, 0);
+		} else {
+			socklen_t want = ol;
+
+			r = getsockopt(fd, level, name, chance(95) ? val : (void *)arg_ptr(16, 1),
+				       chance(95) ? &ol : (socklen_t *)arg_ptr(4, 1));
+			fd_check("getsockopt", slot, r, errno, 0);
+			if (r == 0 && ol > want && want < 0x10000) {
+				printf("FAIL seed %lu call %ld: getsockopt(%d, %d) length %u > %u\n",
+				       seed, calls, level, name, ol, want);
+				failures++;
+			}
+		}
+		return;
+	}
+	case 11: {
+		static const unsigned long cmds[] = { FIONREAD, SIOCOUTQ, FIONBIO, 0x8906 };
+
+		r = ioctl(fd, chance(90) ? cmds[pick(4)] : (unsigned long)rnd(),
+			  chance(90) ? (void *)(buf + pick(1024) * 4) : (void *)arg_ptr(4, 1));
+		fd_check("ioctl", slot, r, errno, -1);
+		return;
+	}
+	case 12: {
+		struct pollfd pf[FDPOOL];
+		int i;
+
+		for (i = 0; i < FDPOOL; i++) {
+			pf[i].fd = mfd[i];
+			pf[i].events = (short)(chance(80) ? (POLLIN | POLLOUT | POLLRDHUP) : rnd());
+		}
+		r = poll(pf, FDPOOL, 0);
+		fd_check("poll", slot, r, errno, FDPOOL);
+		return;
+	}
+	case 13: {
+		struct epoll_event ev = { .events = (uint32_t)(chance(80) ?
+				(EPOLLIN | EPOLLOUT | EPOLLRDHUP | (chance(50) ? EPOLLET : 0)) : rnd()) };
+		struct epoll_event out[FDPOOL];
+
+		if (epfd < 0)
+			return;
+		if (chance(60)) {
+			r = epoll_ctl(epfd, EPOLL_CTL_ADD + (int)pick(3), fd, &ev);
+			fd_check("epoll_ctl", slot, r, errno, 0);
+		} else {
+			r = epoll_wait(epfd, out, FDPOOL, 0);
+			fd_check("epoll_wait", slot, r, errno, FDPOOL);
+		}
+		return;
+	}
+	case 14:
+		sl = chance(90) ? sizeof(struct sockaddr_in) : arg_sinlen();
+		if (chance(50))
+			r = getsockname(fd, (struct sockaddr *)p, chance(95) ? &sl : (socklen_t *)arg_ptr(4, 1));
+		else
+			r = getpeername(fd, (struct sockaddr *)p, chance(95) ? &sl : (socklen_t *)arg_ptr(4, 1));
+		fd_check("getname", slot, r, errno, 0);
+		return;
+	case 15:
+		r = shutdown(fd, chance(90) ? (int)pick(3) : (int)rnd());
+		fd_check("shutdown", slot, r, errno, 0);
+		return;
+	case 16:
+		v = fcntl(fd, F_GETFL);
+		r = fcntl(fd, F_SETFL, v < 0 ? 0 : (v ^ O_NONBLOCK));
+		fd_check("fcntl", slot, r, errno, -1);
+		return;
+	case 17: {
+		int s2 = (int)pick(FDPOOL), nf = dup(fd);
+
+		fd_check("dup", slot, nf, errno, -1);
+		if (nf >= 0) {
+			if (mfd[s2] >= 0)
+				close(mfd[s2]);
+			mfd[s2] = nf;
+		}
+		return;
+	}
+	case 18:
+		n = sendto(fd, (void *)arg_ptr(len < BUFSZ ? len : 16, 0), len, flags | MSG_NOSIGNAL,
+			   chance(50) ? (struct sockaddr *)arg_sin() : NULL, sl);
+		fd_check("sendto", slot, n, errno, (long)len);
+		return;
+	default:
+		if (fd < 0 || fd != mfd[slot])
+			return;
+		r = close(fd);
+		fd_check("close", slot, r, errno, 0);
+		mfd[slot] = -1;
+		return;
+	}
+}
+
+/* MTCP descriptors: listeners on PORT+4.., connections to each node. */
+static void fd_build_state(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int i;
+
+	/* This node's own address: the source of a UDP socket aimed at the peer. */
+	if (peer_ip) {
+		int u = socket(AF_INET, SOCK_DGRAM, 0);
+		socklen_t l = sizeof(sin);
+
+		sin.sin_addr.s_addr = peer_ip;
+		sin.sin_port = htons(9);
+		if (u >= 0 && !connect(u, (struct sockaddr *)&sin, sizeof(sin)) &&
+		    !getsockname(u, (struct sockaddr *)&sin, &l))
+			self_ip = sin.sin_addr.s_addr;
+		if (u >= 0)
+			close(u);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+	}
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	for (i = 0; i < FDPOOL; i++)
+		mfd[i] = socket(AF_INET, SOCK_STREAM, IPPROTO_MTCP);
+	for (i = 0; i < NPORTS; i++) {
+		sin.sin_port = htons(nports_base + NPORTS + i);
+		sin.sin_addr.s_addr = 0;
+		if (!bind(mfd[i], (struct sockaddr *)&sin, sizeof(sin)))
+			listen(mfd[i], 8);
+	}
+	for (i = NPORTS; i < FDPOOL; i++) {
+		sin.sin_port = htons(nports_base + NPORTS + (i % NPORTS));
+		sin.sin_addr.s_addr = (i & 1) && peer_ip ? peer_ip : htonl(INADDR_LOOPBACK);
+		fcntl(mfd[i], F_SETFL, O_NONBLOCK);
+		connect(mfd[i], (struct sockaddr *)&sin, sizeof(sin));
+		send(mfd[i], buf, 500 + i * 100, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (epfd >= 0) {
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
+
+			epoll_ctl(epfd, EPOLL_CTL_ADD, mfd[i], &ev);
+		}
+	}
+}
+
 /* Real state first: a listener and connections with data in flight. */
 static void build_state(void)
 {
@@ -417,7 +739,7 @@ int main(int argc, char **argv)
 		case 'n': if (parse_num(optarg, 1, LONG_MAX, &max_calls)) goto usage; break;
 		case 't': if (parse_num(optarg, 1, 86400, &secs)) goto usage; break;
 		case 'p': peer_ip = inet_addr(optarg); break;
-		case 'P': if (parse_num(optarg, 1, 65535 - NPORTS, &v)) goto usage;
+		case 'P': if (parse_num(optarg, 1, 65535 - 2 * NPORTS, &v)) goto usage;
 			  nports_base = (int)v; break;
 		case 'm': nodes = optarg; break;
 		case 'u': unpriv = 1; break;
@@ -447,6 +769,7 @@ int main(int argc, char **argv)
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	build_state();
+	fd_build_state();
 	if (nodes)
 		mover = start_mover(nodes);
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -456,7 +779,10 @@ int main(int argc, char **argv)
 	 */
 	clock_gettime(CLOCK_REALTIME, &t0);
 	while (calls < max_calls && elapsed < secs && failures <= 20) {
-		one_call();
+		if (chance(50))
+			one_call();
+		else
+			fd_one_call();
 		clock_gettime(CLOCK_REALTIME, &t1);
 		elapsed = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	}
@@ -468,9 +794,13 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < 65536 && i < POOL + 200; i++)
 		ms_close(i);
+	for (i = 0; i < FDPOOL; i++)
+		if (mfd[i] >= 0)
+			close(mfd[i]);
 	printf("ms_fuzz: seed %lu: %ld calls in %.1f s (%.0f/s), node %d, %d failures\n",
 	       seed, calls, elapsed, elapsed > 0 ? calls / elapsed : 0.0,
 	       mosctl_get_cur_node(), failures);
+	printf("  mtcp fd calls %ld: ok %ld err %ld\n", fd_calls, fd_ok, fd_err);
 	for (i = 0; i <= NCALLS; i++)
 		printf("  call %-7s ok %6ld err %6ld\n",
 		       i < NCALLS ? (const char *[]){ "init", "listen", "accept", "connect",
