@@ -133,6 +133,16 @@ test_sec_proxied_recv_msg_trunc() {
 	echo "    $r"
 }
 
+# A child sharing a remote's link (after fork) is killed while the deputy
+# is still in its read: that late answer must not be taken for the
+# parent's next request.
+test_sec_proxy_replies_matched_by_id() {
+	need_nodes 2 || return 0
+	local r
+	r=$(TIMEOUT=60 on 1 "proxy_fork 2") || fail "$r" || return 1
+	echo "    $r"
+}
+
 test_sec_test_knobs_refuse_unprivileged_users() {
 	local f
 	for f in /proc/hpc/migsock/fault /proc/hpc/migsock/metasock /proc/hpc/admin/key \
