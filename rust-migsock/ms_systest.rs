@@ -427,29 +427,39 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
     if in_use(fd_new)? {
         return Err(EBADF);
     }
-    let mut g = l.inner.lock();
+    let g = l.inner.lock();
     let nonblock = nonblocking(&g, 0);
     let timeo = g.eng.opts.rcvtimeo_ms;
     let (child, g2) = take_child(l, g, nonblock, timeo)?;
-    g = g2;
+    drop(g2);
     let (rport, rnode) = {
         let c = child.inner.lock();
         (c.eng.conn.rem_port, c.eng.conn.rem_cnode)
     };
     if addr != 0 {
-        // struct sockaddr_in: family, port and address in network order.
+        // struct sockaddr_in: family, port and address in network order;
+        // copied out with no lock held (the receive thread takes the
+        // listener's for every SYN).
         let mut sin = [0u8; 16];
         sin[..2].copy_from_slice(&(bindings::AF_INET as u16).to_ne_bytes());
         sin[2..4].copy_from_slice(&rport.to_be_bytes());
         sin[4..8].copy_from_slice(&ms_routing::node_addr(rnode).to_ne_bytes());
         let mut w = UserSlice::new(uptr(addr), sin.len()).writer();
         if let Err(e) = w.write_slice(&sin) {
-            // Not lost: the next accept takes it.
-            let _ = g.backlog.insert_within_capacity(0, child);
+            // Not lost: the next accept takes it, unless the backlog
+            // filled meanwhile; then its peer hears a reset.
+            let mut g = l.inner.lock();
+            if let Err(
+                kernel::alloc::kvec::InsertError::OutOfCapacity(child)
+                | kernel::alloc::kvec::InsertError::IndexOutOfBounds(child),
+            ) = g.backlog.insert_within_capacity(0, child)
+            {
+                drop(g);
+                reset_unaccepted(&child);
+            }
             return Err(e);
         }
     }
-    drop(g);
     let added = ms_data::with_tables(|t| {
         let task = t.tasks.get_mut(&key).ok_or(EBADF)?;
         if task.fds.get(&fd_new).is_some() {
@@ -721,11 +731,12 @@ impl Sink for UserSliceWriter {
     }
 }
 
-/// Sends `len` bytes from `src`; returns the count taken.  The bytes go
-/// from user memory straight into the send queue, which segments are sent
-/// and resent from: one copy (the thesis's `ms_alloc_pkt()` idea).
+/// Sends `len` bytes from `src`; returns the count taken.  Each piece is
+/// read from the caller into a bounce buffer with no lock held (the
+/// receive and timer threads take the socket's for every segment, and a
+/// slow user page must stall only this call), then queued under it.
 /// Waits for room up to `timeo` ms (0: no limit), then fails with `EAGAIN`
-/// (`SO_SNDTIMEO`).
+/// (`SO_SNDTIMEO`).  The caller holds the socket's `reclock`.
 pub(crate) fn send_buf(
     s: &MsSock,
     src: &mut impl Src,
@@ -733,15 +744,35 @@ pub(crate) fn send_buf(
     flags: u32,
     timeo: u32,
 ) -> Result<usize> {
+    let mut bounce = bounce_for(len)?;
     let mut sent = 0usize;
+    // bounce[off..have]: read from the caller, not yet queued.
+    let (mut off, mut have) = (0usize, 0usize);
     let mut g = s.inner.lock();
     while sent < len {
         if g.listening {
             return Err(ENOTCONN);
         }
-        let want = (len - sent).min(CHUNK);
-        match g.eng.send_with(want, |dst| src.fill(dst)) {
+        if off == have {
+            let want = (len - sent).min(bounce.len());
+            drop(g);
+            let r = src.fill(&mut bounce[..want]);
+            g = s.inner.lock();
+            // A bad buffer: nothing of this piece is queued.
+            if let Err(e) = r {
+                return partial(sent, e);
+            }
+            (off, have) = (0, want);
+        }
+        let mut pos = off;
+        let r = g.eng.send_with(have - off, |dst| {
+            dst.copy_from_slice(&bounce[pos..pos + dst.len()]);
+            pos += dst.len();
+            Ok::<(), core::convert::Infallible>(())
+        });
+        match r {
             Ok(Ok(k)) => {
+                off += k;
                 sent += k;
                 let mut out = Outbox::new();
                 flush(&mut g, &mut out);
@@ -749,8 +780,7 @@ pub(crate) fn send_buf(
                 out.run();
                 g = s.inner.lock();
             }
-            // A bad buffer: nothing of this piece was queued.
-            Ok(Err(e)) => return partial(sent, e),
+            Ok(Err(never)) => match never {},
             Err(Errno::Again) => {
                 if nonblocking(&g, flags) {
                     return partial(sent, EAGAIN);
@@ -839,9 +869,14 @@ pub(crate) fn recv_buf(
                 Ok(k) => k,
                 Err(e) => return partial(got, errno(e)),
             };
-            // Copied out before it is taken off the queue: a bad buffer
-            // loses nothing.
-            if let Err(e) = dst.put(&bounce[..k]) {
+            // Copied out before it is taken off the queue (a bad buffer
+            // loses nothing), with no lock held (see `send_buf`).  Only
+            // the holder of `reclock`, this caller, takes from the queue:
+            // the bytes are still its head afterwards.
+            drop(g);
+            let put = dst.put(&bounce[..k]);
+            g = s.inner.lock();
+            if let Err(e) = put {
                 drop(g);
                 out.run();
                 return partial(got, e);
@@ -1079,65 +1114,65 @@ fn close(fd: i64) -> Result<c_long> {
     Ok(0)
 }
 
-/// Reads an `int` option value.
-fn read_int(optval: c_ulong, optlen: i64) -> Result<i32> {
-    if optlen < 4 {
-        return Err(EINVAL);
-    }
-    UserSlice::new(uptr(optval), 4).reader().read::<i32>()
-}
-
 /// `ms_setsockopt(fd, level, optname, optval, optlen)` (table A.2).
 fn setsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -> Result<c_long> {
     if optlen < 0 {
         return Err(EINVAL);
     }
     let file = i64::from(bindings::SOL_FILE);
+    let need: usize = match (level, name) {
+        (SOL_SOCKET, SO_LINGER) => 8,
+        (SOL_SOCKET, SO_RCVTIMEO) => 16,
+        (SOL_SOCKET, SO_RCVLOWAT) | (SOL_TCP, TCP_LINGER2) => 4,
+        (l, _) if l == file => 4,
+        // Includes the read-only options of table A.2 (SO_ERROR, IP_*).
+        _ => return Err(ENOPROTOOPT),
+    };
+    if optlen < need as i64 {
+        return Err(EINVAL);
+    }
+    // Read before the socket's lock is taken: a slow user page stalls this
+    // call, not the node's receive thread, which takes the lock too.
+    let mut raw = [0u8; 16];
+    UserSlice::new(uptr(optval), need)
+        .reader()
+        .read_slice(&mut raw[..need])?;
+    let word = |i: usize| i32::from_ne_bytes([raw[i], raw[i + 1], raw[i + 2], raw[i + 3]]);
+    let dword = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&raw[i..i + 8]);
+        i64::from_ne_bytes(b)
+    };
     let mut g = s.inner.lock();
     let o = &mut g.eng.opts;
     match (level, name) {
         (SOL_SOCKET, SO_LINGER) => {
-            if optlen < 8 {
-                return Err(EINVAL);
-            }
-            let l = UserSlice::new(uptr(optval), 8)
-                .reader()
-                .read::<[i32; 2]>()?;
-            o.linger_s = if l[0] != 0 { l[1].max(0) } else { -1 };
+            o.linger_s = if word(0) != 0 { word(4).max(0) } else { -1 };
         }
         (SOL_SOCKET, SO_RCVLOWAT) => {
-            let v = read_int(optval, optlen)?;
+            let v = word(0);
             if v < 0 {
                 return Err(EINVAL);
             }
             o.rcvlowat = (v as u32).max(1);
         }
         (SOL_SOCKET, SO_RCVTIMEO) => {
-            if optlen < 16 {
-                return Err(EINVAL);
-            }
-            let tv = UserSlice::new(uptr(optval), 16)
-                .reader()
-                .read::<[i64; 2]>()?;
-            if !(0..1_000_000).contains(&tv[1]) {
+            let (sec, usec) = (dword(0), dword(8));
+            if !(0..1_000_000).contains(&usec) {
                 return Err(EDOM);
             }
-            let ms = if tv[0] < 0 {
+            let ms = if sec < 0 {
                 0
             } else {
-                tv[0]
-                    .saturating_mul(1000)
-                    .saturating_add((tv[1] + 999) / 1000)
+                sec.saturating_mul(1000).saturating_add((usec + 999) / 1000)
             };
             o.rcvtimeo_ms = u32::try_from(ms).unwrap_or(u32::MAX);
         }
-        (SOL_TCP, TCP_LINGER2) => {
-            let v = read_int(optval, optlen)?;
-            o.linger2_s = v.max(-1);
-        }
-        (l, n) if l == file => {
-            let v = read_int(optval, optlen)? as u32;
-            match u32::try_from(n).map_err(|_| ENOPROTOOPT)? {
+        (SOL_TCP, TCP_LINGER2) => o.linger2_s = word(0).max(-1),
+        _ => {
+            // SOL_FILE.
+            let v = word(0) as u32;
+            match u32::try_from(name).map_err(|_| ENOPROTOOPT)? {
                 bindings::FILE_FLAGS => o.file_flags = v,
                 bindings::FILE_SET_FLAGS => o.file_flags |= v,
                 bindings::FILE_CLEAR_FLAGS => o.file_flags &= !v,
@@ -1148,8 +1183,6 @@ fn setsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
             s.notify();
             return Ok(0);
         }
-        // Includes the read-only options of table A.2 (SO_ERROR, IP_*).
-        _ => return Err(ENOPROTOOPT),
     }
     Ok(0)
 }
@@ -1168,7 +1201,7 @@ fn getsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
         buf[..4].copy_from_slice(&ip_opt(node)?.to_ne_bytes());
         return write_opt(optval, optlen, &buf[..4]);
     }
-    let mut g = s.inner.lock();
+    let g = s.inner.lock();
     let len: usize = match (level, name) {
         (SOL_SOCKET, SO_ERROR) => {
             let e = g.eng.error().map_or(0, |e| e.to_errno());
@@ -1202,10 +1235,16 @@ fn getsockopt(s: &MsSock, level: i64, name: i64, optval: c_ulong, optlen: i64) -
         }
         _ => return Err(ENOPROTOOPT),
     };
+    // Written with no lock held (see `setsockopt`).
+    drop(g);
     let r = write_opt(optval, optlen, &buf[..len])?;
     if (level, name) == (SOL_SOCKET, SO_ERROR) {
-        // Cleared only once the caller has it.
-        g.eng.take_error();
+        // Cleared only once the caller has it, and only if it is the same.
+        let mut g = s.inner.lock();
+        let e = g.eng.error().map_or(0, |e| e.to_errno());
+        if e.to_ne_bytes() == buf[..4] {
+            g.eng.take_error();
+        }
     }
     Ok(r)
 }

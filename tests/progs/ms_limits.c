@@ -174,6 +174,7 @@ static int hog(const char *addr, long port, long max)
 	/* Until SIGTERM, which ends the process and so every connection. */
 	for (;;)
 		pause();
+	return 0;
 }
 
 int main(int argc, char **argv)
