@@ -219,3 +219,35 @@ test_sec_unprivileged_socket_loop_is_bounded() {
 	nothing_left 1 90 && nothing_left 2 90 || return 1
 	expect_eq "counted sockets on node 1" "$(ms_stat 1 user_socks)" 0
 }
+
+# A send whose user buffer faults slowly (userfaultfd: the first fault is
+# served after 25 s) holds no lock the node's receive and timer threads
+# need: while it is stuck, with its peer's segments arriving, another
+# stream of the same node runs as fast as alone.
+test_sec_slow_user_buffer_stalls_no_one_else() {
+	need_nodes 2 || return 0
+	local start alone beside
+	spawn 2 sf_o1 ms_stream server 7521 2097152 || return 1
+	wait_line 2 sf_o1 listening 20 >/dev/null || return 1
+	start=$SECONDS
+	on 1 "ms_stream client 10.77.0.2 7521 2097152" >/dev/null || fail "the stream alone" || return 1
+	alone=$((SECONDS - start))
+	spawn 1 sf slow_fault 7520 25 || return 1
+	wait_line 1 sf '^listening' 20 >/dev/null || return 1
+	spawn 2 sf_src ms_stream source 10.77.0.1 7520 || return 1
+	wait_line 1 sf '^sending' 30 >/dev/null || return 1
+	sleep 2
+	spawn 2 sf_o2 ms_stream server 7522 2097152 || return 1
+	wait_line 2 sf_o2 listening 20 >/dev/null || return 1
+	start=$SECONDS
+	on 1 "ms_stream client 10.77.0.2 7522 2097152" >/dev/null || fail "the stream beside the stuck send" || return 1
+	beside=$((SECONDS - start))
+	echo "    2 MiB stream: ${alone} s alone, ${beside} s beside a send stuck in a page fault"
+	on 1 "grep -q '^ok sent' /tmp/sf.out" && fail "the send was not stuck while the stream ran" && return 1
+	[ "$beside" -le $((alone + 8)) ] || fail "the stream waited for the stuck send" || return 1
+	wait_line 1 sf '^ok sent 65536' 60 >/dev/null || return 1
+	on 1 "killall slow_fault"
+	on 2 "kill \$(awk '/^pid/ { print \$2 }' /tmp/sf_src.out)" 2>/dev/null
+	wait_line 2 sf_src '^exit ' 60 >/dev/null
+	wait_line 1 sf '^exit ' 30 >/dev/null
+}
