@@ -281,6 +281,17 @@ test_mig_goto_while_the_process_exits() {
 	no_kernel_problem
 }
 
+test_mig_home_with_an_interval_timer() {
+	# The timer stays at home with the deputy: its SIGALRMs, every
+	# millisecond, come while the image comes back, and must not break
+	# the move home off (they did, with EINTR, half-way through).
+	need_nodes 2 || return 0
+	local r
+	r=$(on 1 "itimer_move 2 10") || fail "$r" || return 1
+	echo "    $r"
+	on 1 migtest -m 1 -q -h 2,0 >/dev/null || fail "a move after the timer process" || return 1
+}
+
 test_mig_hooks_called_with_task_and_nodes() {
 	# ms_process_migrate_outbound/inbound and the exit hook, in order, with
 	# the right process and nodes, on every node it passes.
