@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "mosctl.h"
 #include "prog_util.h"
 
 static volatile sig_atomic_t alarms;
@@ -28,36 +29,26 @@ static void on_alarm(int sig)
 	alarms++;
 }
 
-static int go(const char *node)
-{
-	int fd = open("/proc/self/goto", O_WRONLY), r;
-
-	if (fd < 0)
-		return -1;
-	r = write(fd, node, strlen(node)) == (ssize_t)strlen(node) ? 0 : -1;
-	close(fd);
-	return r;
-}
-
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
-	long rounds, i;
+	long rounds, node, i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 3 || parse_num(argv[2], 1, 1000, &rounds)) {
+	if (argc != 3 || parse_num(argv[1], 1, MOSCTL_NODE_MAX, &node) ||
+	    parse_num(argv[2], 1, 1000, &rounds)) {
 		fprintf(stderr, "usage: itimer_move NODE ROUNDS\n");
 		return 2;
 	}
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (i = 0; i < rounds; i++) {
-		if (go(argv[1])) {
+		if (mosctl_goto((int)node)) {
 			printf("FAIL round %ld: goto %s: %s\n", i, argv[1], strerror(errno));
 			return 1;
 		}
-		if (go("0")) {
+		if (mosctl_goto_home()) {
 			printf("FAIL round %ld: goto home: %s\n", i, strerror(errno));
 			return 1;
 		}

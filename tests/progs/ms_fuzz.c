@@ -386,18 +386,27 @@ static int arg_mfd(int *slot)
 	return chance(50) ? -1 : (chance(50) ? 0 : 100000);
 }
 
-static void fd_new_socket(int slot)
+/* A new descriptor @nf (if any) in @slot, closing what was there. */
+static void fd_put(int slot, int nf)
 {
-	int type = SOCK_STREAM;
-
+	if (nf < 0)
+		return;
 	if (mfd[slot] >= 0)
 		close(mfd[slot]);
+	mfd[slot] = nf;
+}
+
+static void fd_new_socket(int slot)
+{
+	int type = SOCK_STREAM, nf;
+
 	if (chance(30))
 		type |= SOCK_NONBLOCK;
 	if (chance(30))
 		type |= SOCK_CLOEXEC;
-	mfd[slot] = socket(AF_INET, type, IPPROTO_MTCP);
-	fd_check("socket", slot, mfd[slot], errno, -1);
+	nf = socket(AF_INET, type, IPPROTO_MTCP);
+	fd_check("socket", slot, nf, errno, -1);
+	fd_put(slot, nf);
 }
 
 static void fd_one_call(void)
@@ -432,11 +441,7 @@ static void fd_one_call(void)
 			     chance(90) ? (chance(50) ? SOCK_NONBLOCK : 0) | (chance(50) ? SOCK_CLOEXEC : 0)
 					: (int)rnd());
 		fd_check("accept4", slot, nf, errno, -1);
-		if (nf >= 0) {
-			if (mfd[s2] >= 0)
-				close(mfd[s2]);
-			mfd[s2] = nf;
-		}
+		fd_put(s2, nf);
 		return;
 	}
 	case 4:
@@ -560,11 +565,7 @@ static void fd_one_call(void)
 		int s2 = (int)pick(FDPOOL), nf = dup(fd);
 
 		fd_check("dup", slot, nf, errno, -1);
-		if (nf >= 0) {
-			if (mfd[s2] >= 0)
-				close(mfd[s2]);
-			mfd[s2] = nf;
-		}
+		fd_put(s2, nf);
 		return;
 	}
 	case 18:

@@ -22,24 +22,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int go(const char *node)
-{
-	int fd = open("/proc/self/goto", O_WRONLY);
-	int ok = fd >= 0 && write(fd, node, strlen(node)) == (ssize_t)strlen(node);
-
-	if (fd >= 0)
-		close(fd);
-	return ok ? 0 : -1;
-}
+#include "mosctl.h"
+#include "prog_util.h"
 
 int main(int argc, char **argv)
 {
 	char fifo[64], file[64], got[8] = { 0 };
 	int rd, fd, rc = 1;
 	pid_t helper, child;
+	long node;
 	ssize_t n;
 
-	if (argc != 2) {
+	if (argc != 2 || parse_num(argv[1], 1, MOSCTL_NODE_MAX, &node)) {
 		fprintf(stderr, "usage: proxy_fork NODE\n");
 		return 2;
 	}
@@ -59,7 +53,7 @@ int main(int argc, char **argv)
 		w = open(fifo, O_WRONLY);
 		_exit(w >= 0 && write(w, "hello", 5) == 5 ? 0 : 1);
 	}
-	if (helper < 0 || go(argv[1])) {
+	if (helper < 0 || mosctl_goto((int)node)) {
 		printf("FAIL fork or goto %s: %s\n", argv[1], strerror(errno));
 		goto out;
 	}
@@ -93,7 +87,7 @@ int main(int argc, char **argv)
 	       argv[1]);
 	rc = 0;
 out:
-	go("0");
+	mosctl_goto_home();
 	waitpid(helper, NULL, 0);
 	unlink(fifo);
 	unlink(file);
