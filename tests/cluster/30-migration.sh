@@ -239,7 +239,7 @@ test_mig_goto_locked_by_migsock() {
 	rc=$?
 	on 1 "echo '$pid 0' > /proc/hpc/test/lock" || fail "releasing the lock" || return 1
 	expect_eq "migrate of a locked process: exit code" "$rc" 1 || return 1
-	echo "$out" | grep -q 'held in place by migsock' || fail "migrate said: $out" || return 1
+	echo "$out" | grep -q "held by migsock" || fail "migrate said: $out" || return 1
 	expect_eq "where" "$(on 1 mosctl where "$pid")" 0 || return 1
 	on 1 migrate "$pid" 2 || fail "migrate after the lock was released" || return 1
 	wait_line 1 out8 '^alive 2$' >/dev/null || return 1
@@ -290,6 +290,52 @@ test_mig_home_with_an_interval_timer() {
 	r=$(on 1 "itimer_move 2 10") || fail "$r" || return 1
 	echo "    $r"
 	on 1 migtest -m 1 -q -h 2,0 >/dev/null || fail "a move after the timer process" || return 1
+}
+
+test_mig_goto_meets_a_process_coming_home() {
+	# Gotos written at home while the process sends its image home (sent
+	# there from its own node): each is done or fails with EBUSY, and
+	# none breaks the image.  They did: the receive thread's answer
+	# landed inside the image, or its task work (TWA_SIGNAL) cut a send
+	# short and the deputy waited for the rest of a message for ever.
+	need_nodes 3 || return 0
+	local pid lpid r i held log1 log2
+	log1=$("$top/qemu/cluster" log 1 | wc -l)
+	log2=$("$top/qemu/cluster" log 2 | wc -l)
+	pid=$(spawn_migtest 1 gh -m 128 -w -t 240) || return 1
+	for i in 1 2; do
+		on 1 migrate "$pid" 2 || fail "migrate $pid 2" || return 1
+		on 1 "rm -f /tmp/gh_ask.out" || return 1
+		lpid=$(guest_pid 2 1 "$pid")
+		[ -n "$lpid" ] || fail "no guest for 1/$pid on node 2" || return 1
+		spawn 2 gh_home migrate "$lpid" home || return 1
+		on 1 "for d in 100000 300000 600000 1000000 1500000; do
+			( usleep \$d; migrate $pid 3 > /tmp/gh_ask.\$d 2>&1
+			  echo \"rc \$? \$(cat /tmp/gh_ask.\$d)\" >> /tmp/gh_ask.out ) &
+		      done; wait" || return 1
+		wait_line 2 gh_home '^exit ' 150 >/dev/null || return 1
+		r=$(on 2 "tail -n 1 /tmp/gh_home.out")
+		expect_eq "move home from node 2 (round $i)" "$r" "exit 0" || return 1
+		r=$(on 1 "cat /tmp/gh_ask.out")
+		echo "    round $i, gotos from home: $(echo "$r" | sort | uniq -c | tr -s ' \n' ' ')"
+		echo "$r" | grep -v -E '^rc 0 *$|^rc 1 .*resource busy' &&
+			fail "a goto beside the move home ended badly" && return 1
+		on 1 migrate "$pid" home || fail "migrate $pid home" || return 1
+	done
+	held=$("$top/qemu/cluster" log 2 | tail -n +$((log2 + 1)) |
+		grep -c "a goto from home came while it left")
+	echo "    gotos held while the process left: $held"
+	[ "$held" -gt 0 ] || fail "no goto met the process on its way home" || return 1
+	on 1 kill -USR2 "$pid"
+	wait_line 1 gh '^exit ' 60 >/dev/null || return 1
+	no_failures 1 gh || return 1
+	expect_eq "migtest's end" "$(on 1 "tail -n 1 /tmp/gh.out")" "exit 0" || return 1
+	"$top/qemu/cluster" log 1 | tail -n +$((log1 + 1)) |
+		grep -E "could not come home|inside an image|malformed|broken" &&
+		fail "the image home was broken" && return 1
+	"$top/qemu/cluster" log 2 | tail -n +$((log2 + 1)) | grep -E "leaving failed" &&
+		fail "a move home failed" && return 1
+	no_kernel_problem
 }
 
 test_mig_hooks_called_with_task_and_nodes() {

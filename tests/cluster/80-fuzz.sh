@@ -1,6 +1,6 @@
 # Fuzzers in the cluster, short runs (make fuzz runs them long:
 # tests/fuzz-cluster).  Each prints its seed; FUZZ_SECS scales them.
-#   - ms_fuzz: sys_migsock with real state (listeners, connections across
+#   - ms_fuzz: sys_migsock and IPPROTO_MTCP sockets with real state (listeners, connections across
 #     two nodes, data in flight, the process moved between three nodes in
 #     the middle of its calls) and random arguments, as root and as nobody;
 #   - trinity (Debian's) as nobody, aimed at the /proc/hpc files;
@@ -38,8 +38,8 @@ fuzz_pair() {
 	local as=$1 port=$2 seed secs n1 n2
 	seed=$(fuzz_seed)
 	secs=$(fuzz_secs)
-	spawn 1 fz1 "$as ms_fuzz ${as:+-u} -s $seed -t $secs -n 1000000 -P $port -p 10.77.0.2 -m 1,2,3,0" || return 1
-	spawn 2 fz2 "$as ms_fuzz ${as:+-u} -s $((seed + 1)) -t $secs -n 1000000 -P $port -p 10.77.0.1 -m 2,3,1,0" || return 1
+	spawn 1 fz1 "$as ms_fuzz -f ${as:+-u} -s $seed -t $secs -n 1000000 -P $port -p 10.77.0.2 -m 1,2,3,0" || return 1
+	spawn 2 fz2 "$as ms_fuzz -f ${as:+-u} -s $((seed + 1)) -t $secs -n 1000000 -P $port -p 10.77.0.1 -m 2,3,1,0" || return 1
 	n1=$(wait_line 1 fz1 '^exit ' $((secs + 120))) || return 1
 	n2=$(wait_line 2 fz2 '^exit ' $((secs + 120))) || return 1
 	on 1 "cat /tmp/fz1.out" | grep -E '^ms_fuzz|FAIL' | head -n 25 | sed 's/^/    node 1: /'

@@ -304,7 +304,7 @@ const char *mosctl_strerror(int err)
 	case EOPNOTSUPP:
 		return "process cannot migrate (multi-threaded, shared writable memory or an unmovable mapping)";
 	case EBUSY:
-		return "process held in place by migsock for too long, try again";
+		return "process busy (held by migsock, or moving already), try again";
 	case EINTR:
 		return "interrupted by a signal";
 	case EPERM:

@@ -66,7 +66,7 @@ int mosctl_unlock(void);
  *   ECONNREFUSED, ETIMEDOUT, EHOSTDOWN  target down or refusing
  *   EOPNOTSUPP    the process cannot move (threads, shared writable memory,
  *                 a mapping that cannot be moved)
- *   EBUSY         held in place by migsock for too long
+ *   EBUSY         held by migsock for too long, or moving already
  *   EINTR         interrupted by a signal
  *   EPERM         not allowed
  * Unlike the thesis's, it does not unlock around the write: an explicit
