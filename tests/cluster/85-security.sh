@@ -176,6 +176,59 @@ test_sec_chrooted_process_cannot_move_out_of_its_jail() {
 		fail "node 1 did not say why the process stayed"
 }
 
+# Supplementary groups travel: the moved process has the groups it had,
+# no more (it had none on the target before) and no fewer.
+test_sec_supplementary_groups_travel() {
+	need_nodes 2 || return 0
+	local out
+	out=$(on 1 "runas -g 300,100,200 65534 65534 sh -c 'id -u; file_move 2 0'" 2>&1)
+	echo "$out" | sed 's/^/    /'
+	expect_eq "the mover's uid" "$(echo "$out" | head -n 1)" 65534 || return 1
+	expect_eq "groups at home, on node 2, home again" \
+		"$(echo "$out" | grep -E '^where|^goto' | tr '\n' ';')" \
+		"where 0 groups 100,200,300 map -;goto 2: ok;where 2 groups 100,200,300 map -;goto 0: ok;where 0 groups 100,200,300 map -;"
+}
+
+# The target opens the files of an image as the process, with no symlink
+# followed at the end of the path, and maps them only if they are the
+# files the process had (owner, mode, size, mtime).  As root it followed a
+# symlink another user planted at the path, to a file only root may read,
+# and mapped that into the process.
+test_sec_planted_file_on_the_target_refused() {
+	need_nodes 2 || return 0
+	local out n log2 d=/tmp/fmdir when="2024-01-02 03:04:05"
+	log2=$("$top/qemu/cluster" log 2 | wc -l)
+	# A directory anyone may write in (as /tmp on most machines), with
+	# the process's files in it on both nodes: same owner, mode, size, time.
+	for n in 1 2; do
+		on $n "rm -rf $d && mkdir -m 1777 $d && printf 'ours\n' > $d/legit &&
+			chown 65534:65534 $d/legit && chmod 644 $d/legit && touch -d '$when' $d/legit" || return 1
+	done
+	on 1 "cp -p $d/legit $d/link && cp -p $d/legit $d/same" || return 1
+	# On node 2, user 1000 plants a symlink to a root-only secret, and a
+	# file of its own with the size, mode and time of the process's.
+	on 2 "printf 'SECRET\n' > /tmp/fm_secret && chmod 600 /tmp/fm_secret" || return 1
+	on 2 "runas 1000 1000 sh -c 'id -u && ln -s /tmp/fm_secret $d/link && printf evil\\\\n > $d/same && touch -d \"$when\" $d/same'" |
+		grep -qx 1000 || fail "planting as uid 1000" || return 1
+	on 2 "[ -L $d/link ] && [ \$(stat -c %u:%s $d/same) = 1000:5 ]" || fail "nothing planted" || return 1
+	out=$(on 1 "runas 65534 65534 file_move -m $d/legit 2 0" 2>&1)
+	expect_eq "the same file on both nodes" "$(echo "$out" | grep -E '^where|^goto' | tr '\n' ';')" \
+		"where 0 groups - map ours;goto 2: ok;where 2 groups - map ours;goto 0: ok;where 0 groups - map ours;" || return 1
+	out=$(on 1 "runas 65534 65534 file_move -m $d/link 2" 2>&1)
+	echo "    a symlink to a root-only file: $(echo "$out" | grep '^goto')"
+	expect_eq "a planted symlink" "$(echo "$out" | grep -E '^where|^goto' | tr '\n' ';')" \
+		"where 0 groups - map ours;goto 2: ELOOP;where 0 groups - map ours;" || return 1
+	out=$(on 1 "runas 65534 65534 file_move -m $d/same 2" 2>&1)
+	echo "    another user's file of the same size and time: $(echo "$out" | grep '^goto')"
+	expect_eq "a planted file" "$(echo "$out" | grep -E '^where|^goto' | tr '\n' ';')" \
+		"where 0 groups - map ours;goto 2: ESTALE;where 0 groups - map ours;" || return 1
+	"$top/qemu/cluster" log 2 | tail -n +$((log2 + 1)) | grep -q "$d/same here is not the file the process had" ||
+		fail "node 2 did not say why it refused the file" || return 1
+	on 2 "rm -rf $d /tmp/fm_secret"
+	on 1 "rm -rf $d"
+	no_kernel_problem
+}
+
 # An unprivileged user opening migsock connections in a loop meets a bound
 # of its own: its process's RLIMIT_NOFILE (descriptor numbers, EBADF as for
 # dup2), then 1024 sockets per user and node (ENOBUFS).  The node keeps its
