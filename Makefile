@@ -74,7 +74,9 @@ down:
 host-test:
 	@echo "== host tests (cargo test, rust-migsock portable core)"
 	@if [ -f rust-migsock/Cargo.toml ]; then \
-		$(CARGO) test --manifest-path rust-migsock/Cargo.toml 2>&1; \
+		$(CARGO) test --manifest-path rust-migsock/Cargo.toml 2>&1 && \
+		echo "== fuzz targets build (cargo check; make fuzz runs them)" && \
+		$(CARGO) check -q --manifest-path rust-migsock/fuzz/Cargo.toml --bins 2>&1; \
 	else echo "no host crate yet"; fi
 
 cluster-test: kernel initramfs

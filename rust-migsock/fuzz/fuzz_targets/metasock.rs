@@ -24,6 +24,10 @@ fuzz_target!(|data: &[u8]| {
             let n = metasock::encode_migacked(&m, &mut out).unwrap();
             assert_eq!(&out[..n], data);
         }
+        Msg::MigBack(p) => {
+            let n = metasock::encode_migback(&p, &mut out).unwrap();
+            assert_eq!(&out[..n], data);
+        }
         Msg::MigListen(m) | Msg::OpenListen(m) | Msg::CloseListen(m) => {
             let ty = MsgType::from_u8(data[3]).unwrap();
             let n = metasock::encode_listen(ty, &m, &mut out).unwrap();
