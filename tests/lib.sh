@@ -149,6 +149,10 @@ put_key() {
 	on "$1" "umask 077; printf %s $(cluster_key) > $2"
 }
 
+auth_stat() {	# auth_stat NODE NAME: a counter of /proc/hpc/auth
+	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/auth"
+}
+
 ms_stat() {	# ms_stat NODE NAME: a counter of /proc/hpc/migsock/stats
 	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/migsock/stats"
 }

@@ -67,6 +67,21 @@ test_mtcp_fd_low_port_needs_privilege() {
 		fail "root could not bind port 80" || return 1
 }
 
+# MTCP belongs to the initial network namespace, the cluster's: from a
+# namespace of its own (unshare -Urn by uid 1000, root in there) neither a
+# socket nor sys_migsock reaches the cluster (nor binds port 80 with the
+# namespace's capabilities).
+test_mtcp_fd_other_network_namespace_refused() {
+	need_nodes 1 || return 0
+	local out
+	expect_eq "in the initial namespace" "$(on 1 'runas 1000 1000 mtcp_fd netns' 2>&1)" \
+		"socket ok migsock EINVAL" || return 1
+	out=$(on 1 "runas 1000 1000 sh -c 'id -u; unshare -Urn sh -c \"id -u; mtcp_fd netns\"'" 2>&1)
+	expect_eq "uids outside and inside" "$(echo "$out" | head -n 2 | tr '\n' ' ')" "1000 0 " || return 1
+	expect_eq "from a network namespace of its own" "$(echo "$out" | tail -n 1)" \
+		"socket EPROTONOSUPPORT migsock EPROTONOSUPPORT"
+}
+
 test_mtcp_fd_killed_holder_leaves_nothing() {
 	need_nodes 2 || return 0
 	local hpid

@@ -88,7 +88,7 @@ test_fuzz_trinity_on_proc_hpc() {
 
 test_fuzz_network_mtcp_hpc_metasock() {
 	need_nodes 3 || return 0
-	local seed secs names sent got r n mode cmd extra
+	local seed secs names sent got r n mode cmd extra isize accepted enc
 	seed=$(fuzz_seed)
 	secs=$(fuzz_secs)
 	# A live connection on node 2 (server, home 2) from node 3 the whole time.
@@ -100,15 +100,30 @@ test_fuzz_network_mtcp_hpc_metasock() {
 	# Without the key (an unprivileged user of node 1: the tag check drops
 	# everything), then sealed with it (root of node 2, to itself: the
 	# parser and routing behind the check).
+	# hpc with the key: root of node 1 makes the handshake and sends tagged
+	# images and image messages (node 2 unsealed for it: the fuzzer does
+	# not encrypt), so the parsers behind the link's tags are reached.
 	put_key 2 /tmp/cluster.key || return 1
+	put_key 1 /tmp/cluster.key || return 1
+	isize=$("$top/qemu/cluster" log 2 | sed -n 's/.*migd listening .*image header \([0-9]*\) bytes.*/\1/p' | tail -n 1)
+	[ -n "$isize" ] || fail "node 2 did not log its image header size" || return 1
+	accepted=$(auth_stat 2 links_accepted)
+	enc=$(on 2 "cat /proc/hpc/admin/encrypt") || return 1
+	on 2 "echo 0 > /proc/hpc/admin/encrypt" || return 1
 	for mode in "1:runas 65534 65534 net_fuzz mtcp:" "1:net_fuzz hpc:" \
+		"1:net_fuzz hpc:-k /tmp/cluster.key -S 1 -D 2 -I $isize" \
 		"2:net_fuzz mtcp:-k /tmp/cluster.key -S 2 -D 2"; do
 		IFS=: read -r n cmd extra <<< "$mode"
 		r=$(TIMEOUT=$((secs + 60)) on "$n" "$cmd 10.77.0.2 -s $seed -t $secs ${names:+-c $names} $extra") ||
 			fail "$cmd $extra (seed $seed): $r" || return 1
-		echo "    node $n: $r"
+		echo "    node $n${extra:+ (keyed)}: $r"
 	done
+	on 2 "echo $enc > /proc/hpc/admin/encrypt" || return 1
+	on 1 "rm -f /tmp/cluster.key"
 	on 2 "rm -f /tmp/cluster.key"
+	n=$(( $(auth_stat 2 links_accepted) - accepted ))
+	echo "    node 2: $n fuzzing links past the handshake, $(auth_stat 2 link_bad_tag) bad tags, $(auth_stat 2 link_bad_seq) bad numbers"
+	[ "$n" -gt 0 ] || fail "the keyed hpc fuzzer never got past the handshake" || return 1
 	r=$(TIMEOUT=$((secs + 120)) on 1 "net_fuzz meta 2 -s $seed -t $secs -n 300") ||
 		fail "net_fuzz meta (seed $seed): $r" || return 1
 	echo "    $r"

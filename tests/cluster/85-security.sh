@@ -7,10 +7,6 @@ udp_drops() {
 	on "$1" "awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[\$i] = i; h = 1 } else print \$c[\"RcvbufErrors\"] }' /proc/net/snmp"
 }
 
-auth_stat() {	# auth_stat NODE NAME: a counter of /proc/hpc/auth
-	on "$1" "awk '\$1 == \"$2\" { print \$2 }' /proc/hpc/auth"
-}
-
 test_sec_key_file_is_root_only_and_shows_no_key() {
 	local v
 	v=$(on 1 "mosctl key") || return 1
@@ -66,6 +62,82 @@ test_sec_node_with_another_key_is_refused() {
 	put_key 3 /proc/hpc/admin/key || return 1
 	trap - RETURN
 	stream_works 3 2 7593
+}
+
+# Every message on a link after the handshake carries its number and a
+# tag under the link's key: one with a wrong tag, or with the number of
+# the message before (what a replay carries), ends the link at once and
+# nothing in it is acted on.  The test knob spoils the next message sent.
+test_sec_link_message_with_bad_tag_or_old_number_ends_the_link() {
+	need_nodes 2 || return 0
+	local pid tag seq log1 log2
+	tag=$(auth_stat 2 link_bad_tag)
+	seq=$(auth_stat 1 link_bad_seq)
+	log1=$("$top/qemu/cluster" log 1 | wc -l)
+	log2=$("$top/qemu/cluster" log 2 | wc -l)
+	trap "on 1 \"echo 'tag 0' > /proc/hpc/test/link_fault\"; on 2 \"echo 'seq 0' > /proc/hpc/test/link_fault\"" RETURN
+	# Home to remote: the deputy's next message (the signal, or a reply).
+	pid=$(spawn_migtest 1 lf1 -m 1 -h 2 -w -t 120) || return 1
+	wait_line 1 lf1 '^alive 2$' >/dev/null || return 1
+	on 1 "echo 'tag 1' > /proc/hpc/test/link_fault && kill -USR1 $pid" || return 1
+	wait_line 1 lf1 '^exit 137$' 30 >/dev/null || return 1
+	on 1 "grep 'signal SIGUSR1' /tmp/lf1.out" && fail "the remote took a signal from a message with a bad tag" && return 1
+	expect_eq "bad tags counted on node 2" "$(auth_stat 2 link_bad_tag)" "$((tag + 1))" || return 1
+	"$top/qemu/cluster" log 2 | tail -n +$((log2 + 1)) |
+		grep -E "link from node 1: message [0-9]+ failed its tag, ending the link" ||
+		fail "node 2 did not say why it ended the link" || return 1
+	# Remote to home: its next request (the "alive" line every 5 s).
+	pid=$(spawn_migtest 1 lf2 -m 1 -h 2 -w -t 120) || return 1
+	wait_line 1 lf2 '^alive 2$' >/dev/null || return 1
+	on 2 "echo 'seq 1' > /proc/hpc/test/link_fault" || return 1
+	wait_line 1 lf2 '^exit 137$' 30 >/dev/null || return 1
+	expect_eq "old numbers counted on node 1" "$(auth_stat 1 link_bad_seq)" "$((seq + 1))" || return 1
+	"$top/qemu/cluster" log 1 | tail -n +$((log1 + 1)) |
+		grep -E "link from node 2: message [0-9]+ where [0-9]+ was due" ||
+		fail "node 1 did not say why it ended the link" || return 1
+	for _ in $(seq 1 40); do
+		[ -z "$(guest_pid 2 1 "$pid")" ] && break
+		sleep 0.5
+	done
+	[ -z "$(guest_pid 2 1 "$pid")" ] || fail "the remote outlived its link" || return 1
+	# New links are whole.
+	on 1 'migtest -m 1 -q -h 2,0' >/dev/null || fail "a move after the broken links"
+}
+
+# /proc/hpc/admin/encrypt: sealed links carry images encrypted.  A process
+# holding a marker moves to node 2 while node 2 reads every frame: with
+# both nodes at 0 the marker is on the wire, with either at 1 it is not.
+test_sec_sealed_links_keep_images_secret() {
+	need_nodes 2 || return 0
+	local m="MIGSOCK-SEALED-$RANDOM-SECRET" e1 e2 out sealed was1 was2
+	expect_denied "unprivileged encrypt write" 1 /proc/hpc/admin/encrypt || return 1
+	expect_fails "encrypt 2" 1 "echo 2 > /proc/hpc/admin/encrypt" || return 1
+	expect_fails "encrypt text" 1 "echo yes-please > /proc/hpc/admin/encrypt" || return 1
+	was1=$(on 1 "cat /proc/hpc/admin/encrypt") && was2=$(on 2 "cat /proc/hpc/admin/encrypt") || return 1
+	trap "on 1 'echo $was1 > /proc/hpc/admin/encrypt'; on 2 'echo $was2 > /proc/hpc/admin/encrypt'" RETURN
+	for e1 in 0 1; do
+		for e2 in 0 1; do
+			on 1 "echo $e1 > /proc/hpc/admin/encrypt" && on 2 "echo $e2 > /proc/hpc/admin/encrypt" || return 1
+			sealed=$(auth_stat 2 links_sealed)
+			spawn 2 "wp$e1$e2" wire_peek sniff "$m" 10 || return 1
+			wait_line 2 "wp$e1$e2" '^sniffing$' 20 >/dev/null || return 1
+			out=$(on 1 "runas 65534 65534 wire_peek hold $m 2" 2>&1)
+			expect_eq "move with encrypt $e1 (node 1) $e2 (node 2)" "$out" moved || return 1
+			out=$(wait_line 2 "wp$e1$e2" '^frames ' 30) || return 1
+			echo "    encrypt $e1/$e2: $out"
+			[ "$(echo "$out" | awk '{ print $4 }')" -gt 1000000 ] ||
+				fail "the sniffer saw less than the 1 MiB image" || return 1
+			if [ "$e1$e2" = 00 ]; then
+				[ "$(echo "$out" | awk '{ print $6 }')" -gt 0 ] ||
+					fail "plain link: no marker on the wire (the sniffer is blind)" || return 1
+				expect_eq "sealed links on node 2" "$(auth_stat 2 links_sealed)" "$sealed" || return 1
+			else
+				expect_eq "frames with the marker" "$(echo "$out" | awk '{ print $6 }')" 0 || return 1
+				[ "$(auth_stat 2 links_sealed)" -gt "$sealed" ] ||
+					fail "node 2 counted no sealed link" || return 1
+			fi
+		done
+	done
 }
 
 # An unprivileged user on node 1 forges segments, with the names of the
@@ -174,6 +246,29 @@ test_sec_chrooted_process_cannot_move_out_of_its_jail() {
 	expect_eq "a chrooted move" "$out" "ok EPERM where 0" || return 1
 	"$top/qemu/cluster" log 1 | grep -q 'confined by a root directory of its own (chroot)' ||
 		fail "node 1 did not say why the process stayed"
+}
+
+# A process in a user namespace of its own (unshare -Ur, run by uid
+# 1000) or under a seccomp filter would shed that confinement on the
+# target, whose processes are made with init's: it stays (EPERM), and the
+# log says why.  The same program unconfined moves.
+test_sec_user_namespace_and_seccomp_keep_a_process_home() {
+	need_nodes 2 || return 0
+	local out log1
+	log1=$("$top/qemu/cluster" log 1 | wc -l)
+	out=$(on 1 "runas 1000 1000 sh -c 'id -u; unshare -Ur confined_move try 2'" 2>&1)
+	expect_eq "uid of the caller" "$(echo "$out" | head -n 1)" 1000 || return 1
+	expect_eq "a move from a user namespace" "$(echo "$out" | tail -n 1)" "goto EPERM where 0 uid 0" || return 1
+	out=$(on 1 "runas 1000 1000 sh -c 'id -u; confined_move seccomp 2'" 2>&1)
+	expect_eq "uid of the caller" "$(echo "$out" | head -n 1)" 1000 || return 1
+	expect_eq "a move under a seccomp filter" "$(echo "$out" | tail -n 1)" "goto EPERM where 0 uid 1000" || return 1
+	for why in "a user namespace" "a seccomp filter"; do
+		"$top/qemu/cluster" log 1 | tail -n +$((log1 + 1)) |
+			grep -q "stays: it is confined by $why, which a move cannot carry" ||
+			fail "node 1 did not say the process is confined by $why" || return 1
+	done
+	out=$(on 1 "runas 1000 1000 confined_move try 2" 2>&1)
+	expect_eq "the same move unconfined" "$out" "goto ok where 2 uid 1000"
 }
 
 # Supplementary groups travel: the moved process has the groups it had,

@@ -9,6 +9,13 @@
  *	(root) Mount proc under DIR, chroot into DIR, and try to move to
  *	NODE: it must fail with EPERM and leave the process where it was,
  *	still inside DIR; prints "ok EPERM where 0".
+ *   confined_move try NODE
+ *	Try to move to NODE and print "goto ERRNO where W uid U" (ERRNO the
+ *	name, or "ok"; U the uid as the process sees it), exit 0: for a
+ *	process confined by its caller (unshare -Ur).
+ *   confined_move seccomp NODE
+ *	Set no_new_privs and a seccomp filter that allows every call, then
+ *	as "try".
  *
  * Exits 1 with "FAIL ..." otherwise.
  */
@@ -18,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -48,6 +57,28 @@ static int go(const char *node)
 		err = errno;
 	close(fd);
 	return err;
+}
+
+static int try(const char *node)
+{
+	int err = go(node);
+
+	printf("goto %s where %ld uid %u\n", err ? strerrorname_np(err) : "ok",
+	       read_long("/proc/self/where"), (unsigned int)getuid());
+	return 0;
+}
+
+static int allow_all_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0)) {
+		printf("FAIL seccomp filter: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -96,6 +127,10 @@ int main(int argc, char **argv)
 		printf("ok EPERM where %ld\n", read_long("/proc/self/where"));
 		return 0;
 	}
-	fprintf(stderr, "usage: confined_move nnp NODE | chroot DIR NODE\n");
+	if (argc == 3 && !strcmp(argv[1], "try"))
+		return try(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "seccomp"))
+		return allow_all_filter() ? 1 : try(argv[2]);
+	fprintf(stderr, "usage: confined_move nnp NODE | chroot DIR NODE | try NODE | seccomp NODE\n");
 	return 2;
 }

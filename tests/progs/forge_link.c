@@ -30,7 +30,7 @@
 
 #define HPC_PORT	19790
 #define MSG_MAGIC	0x48504d47
-#define MSG_VERSION	3
+#define MSG_VERSION	5
 enum { MSG_BEGIN = 1, MSG_ACK = 7, MSG_HELLO = 13, MSG_HELLO_REPLY, MSG_PROOF };
 
 static void put32(uint8_t *p, uint32_t v)
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(HPC_PORT) };
 	static uint8_t image[4096];
-	uint8_t first[64], hello[20], proof[16];
+	uint8_t first[64], hello[24] = { 0 }, proof[16];
 	long from, to;
 	size_t got;
 	int s, i;
@@ -113,12 +113,12 @@ int main(int argc, char **argv)
 		printf("ANSWERED: the daemon kept the connection open for 10 s\n");
 		return 1;
 	}
-	/* The only answer allowed: the hello's reply (12-byte header + 32). */
+	/* The only answer allowed: the hello's reply (12-byte header + 36). */
 	if (got >= 12 && first[5] == MSG_ACK) {
 		printf("ANSWERED: an acknowledgment (%zu bytes)\n", got);
 		return 1;
 	}
-	if (got > (!strcmp(argv[2], "hello") ? 44u : 0u)) {
+	if (got > (!strcmp(argv[2], "hello") ? 48u : 0u)) {
 		printf("ANSWERED: %zu bytes\n", got);
 		return 1;
 	}

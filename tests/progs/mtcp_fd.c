@@ -17,6 +17,10 @@
  *	Connect, print "connected", then sleep (to be killed).
  *   mtcp_fd lowport
  *	bind() to port 80 must fail with EACCES (run it unprivileged).
+ *   mtcp_fd netns
+ *	Print "socket E migsock E": what socket(IPPROTO_MTCP) and a
+ *	sys_migsock() call of no meaning give (ERRNO names, "ok" for a
+ *	socket made; EINVAL is what the call gives where MTCP is available).
  *
  * Every wait is bounded (alarm); any failure prints "FAIL ..." and exits 1.
  */
@@ -644,7 +648,15 @@ int main(int argc, char **argv)
 		return hold(argv[2], port);
 	if (argc == 2 && !strcmp(argv[1], "lowport"))
 		return lowport();
+	if (argc == 2 && !strcmp(argv[1], "netns")) {
+		int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_MTCP);
+		const char *sock_err = fd >= 0 ? "ok" : strerrorname_np(errno);
+
+		syscall(473 /* __NR_migsock */, 999, NULL);
+		printf("socket %s migsock %s\n", sock_err, strerrorname_np(errno));
+		return 0;
+	}
 	fprintf(stderr, "usage: mtcp_fd echo PORT CLIENTS epoll|poll|select | clients ADDR PORT N BYTES\n"
-		"       mtcp_fd checks ADDR PORT | hold ADDR PORT | lowport\n");
+		"       mtcp_fd checks ADDR PORT | hold ADDR PORT | lowport | netns\n");
 	return 2;
 }

@@ -6,6 +6,7 @@
  *   net_fuzz mtcp ADDR [-s SEED] [-n COUNT] [-t SECONDS] [-c NAME,...]
  *                      [-k KEYFILE -S SRC -D DST]
  *   net_fuzz hpc  ADDR [-s SEED] [-n COUNT] [-t SECONDS]
+ *                      [-k KEYFILE -S SRC -D DST -I IMAGE_HEADER_SIZE]
  *   net_fuzz meta NODE [-s SEED] [-n COUNT] [-t SECONDS]
  *
  * mtcp: UDP datagrams to migsock's port 19791: MTCP headers with and
@@ -20,6 +21,14 @@
  * hpc:  TCP connections to hpc's port 19790: message headers (magic and
  *       version mostly right, any type, lengths around and beyond the
  *       limit), then random bodies, sometimes several messages in a row.
+ *       With -k (and -I, the image header's size from the target's log
+ *       line "migd listening ... image header N bytes"), each connection
+ *       first makes the handshake as node SRC to node DST, unsealed (the
+ *       target must have /proc/hpc/admin/encrypt 0), and then sends
+ *       messages numbered and tagged with the link's key (mostly right):
+ *       process images made from a template (exe /bin/busybox with its
+ *       file identity, home node SRC) and mutated, followed by image
+ *       messages, to reach the parsers behind the link's authentication.
  * meta: metasocket messages written to /proc/hpc/migsock/metasock, sent by
  *       this node to NODE's migd: well-formed MIGTOYOU, MIGACKED,
  *       *LISTEN and MIGBACK messages, then mutated with the length kept
@@ -41,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,6 +98,193 @@ static struct {
 	long src, dst;
 	uint64_t epoch, counter;
 } seal;
+
+/* -I: sizeof(struct hpc_image_hdr) on the target. */
+static long image_hdr_size;
+
+/* The link protocol (docs/hpc.md, "Link messages"). */
+#define HPC_MAGIC	0x48504d47
+#define HPC_VERSION	5
+enum { HPC_BEGIN = 1, HPC_END = 6, HPC_HELLO = 13, HPC_HELLO_REPLY, HPC_PROOF };
+enum { AUTH_LINK_CLIENT = 2, AUTH_LINK_KEY = 4 };
+
+static void hpc_hdr(uint8_t *h, uint8_t type, uint32_t len)
+{
+	put32(h, HPC_MAGIC);
+	h[4] = HPC_VERSION;
+	h[5] = type;
+	put16(h + 6, 0);
+	put32(h + 8, len);
+}
+
+/* Keyed BLAKE2s of @outlen bytes as hpc_auth_derive() makes it. */
+static void hpc_derive(uint8_t domain, const void *a, size_t alen, const void *b,
+		       size_t blen, uint8_t *out, size_t outlen)
+{
+	uint8_t prefix[8] = { domain, 1 };
+	struct b2s st;
+
+	put16(prefix + 2, (uint16_t)seal.src);
+	put16(prefix + 4, (uint16_t)seal.dst);
+	b2s_init(&st, outlen, seal.key, 32);
+	b2s_update(&st, prefix, sizeof(prefix));
+	b2s_update(&st, a, alen);
+	b2s_update(&st, b, blen);
+	b2s_final(&st, out);
+}
+
+/* Reads exactly @len bytes within 2 s; 0 or -1. */
+static int recv_all(int s, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 2000) != 1)
+			return -1;
+		n = recv(s, buf + got, len - got, MSG_DONTWAIT);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+/* The handshake as node SRC; the link's key for our direction in @key. */
+static int hpc_handshake(int s, uint8_t key[32])
+{
+	uint8_t hello[12 + 24] = { 0 }, reply[12 + 36], proof[12 + 16];
+
+	hpc_hdr(hello, HPC_HELLO, 24);
+	put16(hello + 12, (uint16_t)seal.src);
+	put16(hello + 14, (uint16_t)seal.dst);
+	for (int i = 0; i < 16; i++)
+		hello[16 + i] = (uint8_t)rnd();
+	if (send(s, hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello) ||
+	    recv_all(s, reply, sizeof(reply)) || reply[5] != HPC_HELLO_REPLY)
+		return -1;
+	if (reply[12 + 16] & 1)
+		return -1;	/* sealed: this fuzzer only speaks tagged */
+	hpc_hdr(proof, HPC_PROOF, 16);
+	hpc_derive(AUTH_LINK_CLIENT, hello + 12, 24, reply + 12, 20, proof + 12, 16);
+	if (send(s, proof, sizeof(proof), MSG_NOSIGNAL) != sizeof(proof))
+		return -1;
+	hpc_derive(AUTH_LINK_KEY, hello + 12, 24, reply + 12, 20, key, 32);
+	return 0;
+}
+
+/*
+ * One message on a keyed link: header, number, payload, tag; the number
+ * or the tag wrong now and then.
+ */
+static int hpc_send_keyed(int s, const uint8_t key[32], uint64_t *seq, uint8_t type,
+			  const uint8_t *body, uint32_t len)
+{
+	static uint8_t msg[12 + 8 + 70000 + 16];
+	uint64_t n = chance(97) ? *seq : (uint64_t)rnd();
+	struct b2s st;
+	size_t tot;
+
+	if (len > 70000)
+		len = 70000;
+	hpc_hdr(msg, type, len);
+	for (int i = 0; i < 8; i++)
+		msg[12 + i] = (uint8_t)(n >> (56 - 8 * i));
+	memcpy(msg + 20, body, len);
+	b2s_init(&st, 16, key, 32);
+	b2s_update(&st, msg + 12, 8);	/* the number, then the header */
+	b2s_update(&st, msg, 12);
+	b2s_update(&st, msg + 20, len);
+	b2s_final(&st, msg + 20 + len);
+	if (chance(5))
+		msg[20 + len + pick(16)] ^= 1 + (uint8_t)pick(255);
+	(*seq)++;
+	tot = 20 + len + 16;
+	return send(s, msg, tot, MSG_NOSIGNAL) == (ssize_t)tot ? 0 : -1;
+}
+
+/* A process image header as node SRC would send it, then mutated. */
+static uint32_t hpc_image(uint8_t *img, size_t max)
+{
+	static const char exe[] = "/bin/busybox";
+	size_t len = (size_t)image_hdr_size;
+	struct stat st;
+
+	memset(img, 0, len);
+	for (size_t i = 312; i < len; i++)
+		img[i] = chance(50) ? 0 : (uint8_t)rnd();
+	/* Little-endian, as the kernel's native struct. */
+	img[0] = (uint8_t)seal.src;
+	img[1] = (uint8_t)(seal.src >> 8);
+	img[2] = img[0];
+	img[3] = img[1];
+	img[4] = (uint8_t)rnd();
+	img[5] = (uint8_t)rnd();
+	memcpy(img + 8, "fuzz", 4);
+	memcpy(img + 24, exe, sizeof(exe));
+	if (!stat(exe, &st)) {
+		uint64_t v[2] = { (uint64_t)st.st_size, (uint64_t)st.st_mtim.tv_sec };
+		uint32_t w[4] = { (uint32_t)st.st_mtim.tv_nsec, st.st_mode, st.st_uid, st.st_gid };
+
+		memcpy(img + 280, v, sizeof(v));
+		memcpy(img + 296, w, sizeof(w));
+	}
+	if (chance(70))
+		mutate(img, &len, max, chance(50) ? 312 : 0);
+	return (uint32_t)len;
+}
+
+static long fuzz_hpc_keyed(struct sockaddr_in *to, long count, long secs, long *sent,
+			   long *answered)
+{
+	static uint8_t body[70000];
+	time_t end = time(NULL) + secs;
+
+	while (*sent < count && time(NULL) < end) {
+		int s = socket(AF_INET, SOCK_STREAM, 0), k, msgs = (int)pick(8);
+		uint8_t key[32], buf[256];
+		uint64_t seq = 0;
+		uint32_t len;
+
+		if (s < 0)
+			return -1;
+		if (connect(s, (struct sockaddr *)to, sizeof(*to)) || hpc_handshake(s, key)) {
+			close(s);
+			(*sent)++;
+			continue;
+		}
+		len = hpc_image(body, sizeof(body));
+		if (hpc_send_keyed(s, key, &seq, chance(90) ? HPC_BEGIN : (uint8_t)(1 + pick(15)),
+				   body, len))
+			msgs = 0;
+		for (k = 0; k < msgs; k++) {
+			uint8_t type = chance(20) ? HPC_END : (uint8_t)(2 + pick(4));
+
+			switch (pick(4)) {
+			case 0: len = 0; break;
+			case 1: len = (uint32_t)pick(300); break;
+			case 2: len = 8 + 4096; break;	/* a page */
+			default: len = (uint32_t)pick(sizeof(body)); break;
+			}
+			for (uint32_t i = 0; i < len; i++)
+				body[i] = chance(60) ? 0 : (uint8_t)rnd();
+			if (hpc_send_keyed(s, key, &seq, type, body, len))
+				break;
+		}
+		/* Whatever answer (an ACK, mostly of a refusal), or the close. */
+		{
+			struct pollfd pfd = { .fd = s, .events = POLLIN };
+
+			if (poll(&pfd, 1, 500) == 1 && recv(s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+				(*answered)++;
+		}
+		close(s);
+		(*sent)++;
+	}
+	return 0;
+}
 
 static long fuzz_mtcp(struct sockaddr_in *to, struct name *names, int nnames,
 		      long count, long secs, long *sent)
@@ -184,7 +381,7 @@ static long fuzz_hpc(struct sockaddr_in *to, long count, long secs, long *sent,
 			size_t tot;
 
 			put32(msg, chance(90) ? 0x48504d47 : (uint32_t)rnd());
-			msg[4] = chance(90) ? 3 : (uint8_t)rnd();	/* HPC_MSG_VERSION */
+			msg[4] = chance(90) ? 5 : (uint8_t)rnd();	/* HPC_MSG_VERSION */
 			msg[5] = (uint8_t)(chance(90) ? 1 + pick(12) : rnd());
 			put16(msg + 6, chance(90) ? 0 : (uint16_t)rnd());
 			switch (pick(5)) {
@@ -352,8 +549,9 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	target = argv[2];
 	optind = 3;
-	while ((opt = getopt(argc, argv, "s:n:t:c:k:S:D:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:c:k:S:D:I:")) != -1) {
 		switch (opt) {
+		case 'I': if (parse_num(optarg, 312, 65536, &image_hdr_size)) goto usage; break;
 		case 'k':
 			if (read_cluster_key(optarg, seal.key))
 				goto usage;
@@ -381,7 +579,8 @@ int main(int argc, char **argv)
 		default: goto usage;
 		}
 	}
-	if (optind != argc || (seal.on && (!seal.src || !seal.dst)))
+	if (optind != argc || (seal.on && (!seal.src || !seal.dst)) ||
+	    (seal.on && !strcmp(mode, "hpc") && !image_hdr_size))
 		goto usage;
 	prog_rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -390,8 +589,12 @@ int main(int argc, char **argv)
 		if (inet_pton(AF_INET, target, &to.sin_addr) != 1)
 			goto usage;
 		to.sin_port = htons(mode[0] == 'm' ? MTCP_PORT : HPC_PORT);
-		rc = mode[0] == 'm' ? fuzz_mtcp(&to, names, nnames, count, secs, &sent) :
-				      fuzz_hpc(&to, count, secs, &sent, &answered);
+		if (mode[0] == 'm')
+			rc = fuzz_mtcp(&to, names, nnames, count, secs, &sent);
+		else if (seal.on)
+			rc = fuzz_hpc_keyed(&to, count, secs, &sent, &answered);
+		else
+			rc = fuzz_hpc(&to, count, secs, &sent, &answered);
 	} else if (!strcmp(mode, "meta")) {
 		if (parse_num(target, 1, 65535, &v))
 			goto usage;
@@ -407,6 +610,7 @@ int main(int argc, char **argv)
 	return rc ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: net_fuzz mtcp|hpc ADDR | meta NODE [-s SEED] [-n COUNT] "
-		"[-t SECONDS] [-c LPORT:RPORT:LHNODE:RHNODE,...] [-k KEYFILE -S SRC -D DST]\n");
+		"[-t SECONDS] [-c LPORT:RPORT:LHNODE:RHNODE,...] [-k KEYFILE -S SRC -D DST]\n"
+		"       [-I IMAGE_HEADER_SIZE] (hpc with -k)\n");
 	return 2;
 }
