@@ -271,6 +271,31 @@ test_sec_user_namespace_and_seccomp_keep_a_process_home() {
 	expect_eq "the same move unconfined" "$out" "goto ok where 2 uid 1000"
 }
 
+# An LSM label is not in the image: the target's process would take the
+# kernel's own.  The debug kernel has Smack (configs/checkers/lsm.config);
+# one process gets a label of its own (a rule lets it use the floor's
+# files and pipes) and its move is refused.  Every other test runs with
+# the floor label "_", which is the kernel's, and moves.
+test_sec_lsm_labelled_process_stays() {
+	need_nodes 2 || return 0
+	local out log1
+	on 1 "[ -e /proc/self/attr/smack/current ]" ||
+		fail "no Smack in this kernel: the debug kernel has configs/checkers/lsm.config" || return 1
+	on 1 "grep -q ' /sys/fs/smackfs ' /proc/mounts || mount -t smackfs smackfs /sys/fs/smackfs" || return 1
+	on 1 "echo 'mslabel _ rwxa' > /sys/fs/smackfs/load2" || return 1
+	log1=$("$top/qemu/cluster" log 1 | wc -l)
+	out=$(on 1 "sh -c 'echo -n mslabel > /proc/self/attr/smack/current &&
+		cat /proc/self/attr/smack/current; echo; exec confined_move try 2'" 2>&1)
+	echo "$out" | sed 's/^/    /'
+	expect_eq "the mover's label" "$(echo "$out" | head -n 1)" mslabel || return 1
+	expect_eq "a move with a label of its own" "$(echo "$out" | tail -n 1)" "goto EPERM where 0 uid 0" || return 1
+	"$top/qemu/cluster" log 1 | tail -n +$((log1 + 1)) |
+		grep -q "stays: it is confined by an LSM label of its own, which a move cannot carry" ||
+		fail "node 1 did not say the process is confined by its label" || return 1
+	out=$(on 1 "sh -c 'cat /proc/self/attr/smack/current; echo; exec confined_move try 2'" 2>&1)
+	expect_eq "the same move with the floor label" "$(echo "$out" | tr '\n' ';')" "_;goto ok where 2 uid 0;"
+}
+
 # Supplementary groups travel: the moved process has the groups it had,
 # no more (it had none on the target before) and no fewer.
 test_sec_supplementary_groups_travel() {
