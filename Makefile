@@ -36,7 +36,7 @@ USERBIN  := $(BUILD)/bin
 CARGO    ?= $(shell command -v cargo || echo $(HOME)/.cargo/bin/cargo)
 
 .PHONY: all deps tree kernel kernel-debug userspace initramfs up down check host-test \
-	cluster-test bench export fuzz torture lint clean distclean help
+	cluster-test bench export fuzz torture lint series-check clean distclean help
 
 all: kernel initramfs
 
@@ -101,6 +101,11 @@ fuzz:
 # The torture suite long, on 3 and then 8 nodes (tests/torture/run).
 torture:
 	@bash tests/torture/run
+
+# Does the tree build after every patch?  Compiles the series' C files at
+# each patch with the debug kernel's flags (scripts/series-check.sh).
+series-check: kernel-debug
+	@bash scripts/series-check.sh $(BUILD)/kernel-debug
 
 # checkpatch --strict, rustfmt and clippy (needs a built kernel tree).
 lint: kernel
