@@ -290,10 +290,14 @@ fn send_socks(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u
 /// The new node has the sockets: old copies replace them here.
 fn commit(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u16) {
     let now = now_ms();
+    // Connections left in a listener's backlog: no one here will accept
+    // them, and each holds the listener as its parent.
+    let mut left = KVec::new();
     let _ = ms_data::with_tables(|t| {
         for (_, s) in socks {
             let mut g = s.inner.lock();
             if g.listening {
+                take_backlog(&mut g, &mut left);
                 let lk = (g.eng.conn.local_port, g.eng.conn.local_hnode);
                 if t.listeners.get(&lk).is_some_and(|x| Arc::ptr_eq(x, s)) {
                     t.listeners.remove(&lk);
@@ -330,7 +334,24 @@ fn commit(socks: &[(i32, Arc<MsSock>)], key: TaskKey, here: u16, new_node: u16) 
         }
         Ok(())
     });
+    for c in left.iter() {
+        ms_routing::reset_unaccepted(c);
+    }
     let _ = ms_data::take_task(key);
+}
+
+/// Moves a listener's pending connections to `left`, to be reset once no
+/// table lock is held.  Where `left` cannot grow, the child at least lets
+/// go of its listener, so the two do not keep each other alive.
+fn take_backlog(g: &mut SockInner, left: &mut KVec<Arc<MsSock>>) {
+    for c in core::mem::take(&mut g.backlog) {
+        if left.reserve(1, GFP_KERNEL).is_ok() {
+            // Room was just made: this cannot fail.
+            let _ = left.push_within_capacity(c);
+        } else {
+            c.inner.lock().parent = None;
+        }
+    }
 }
 
 fn migrate_out(task: &Task, new_node: u16) -> Result {
@@ -529,9 +550,13 @@ pub(crate) fn failed(task: &Task, new_node: c_int) {
 /// Drops a dormant socket without a word to its peer: the copy on the node
 /// its process stayed on is the one that speaks.
 fn discard(s: &Arc<MsSock>) {
+    let mut left = KVec::new();
     let mut g = s.inner.lock();
     g.orphan = true;
     let listener = core::mem::take(&mut g.listening);
+    if listener {
+        take_backlog(&mut g, &mut left);
+    }
     let lk = (g.eng.conn.local_port, g.eng.conn.local_hnode);
     // Aborted, but nothing flushed: no RST leaves.
     g.eng.abort();
@@ -546,6 +571,15 @@ fn discard(s: &Arc<MsSock>) {
         });
     } else {
         ms_data::unhash(s);
+    }
+    // Its pending connections go as quietly as it does.
+    for c in left.iter() {
+        let mut cg = c.inner.lock();
+        cg.parent = None;
+        cg.orphan = true;
+        cg.eng.abort();
+        drop(cg);
+        ms_data::unhash(c);
     }
 }
 

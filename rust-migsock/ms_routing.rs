@@ -402,6 +402,21 @@ pub(crate) fn new_iss() -> u32 {
     unsafe { bindings::get_random_u32() }
 }
 
+/// Resets a connection taken off a listener that no one will have (the
+/// accept failed, the listener closed or left the node): the peer hears an RST, and the
+/// socket leaves the tables.
+pub(crate) fn reset_unaccepted(c: &Arc<MsSock>) {
+    let mut out = Outbox::new();
+    let mut g = c.inner.lock();
+    g.parent = None;
+    g.orphan = true;
+    g.eng.abort();
+    flush(&mut g, &mut out);
+    drop(g);
+    ms_data::unhash(c);
+    out.run();
+}
+
 /// A SYN for listener `l`: a new socket answers it and waits in the backlog.
 fn conn_request(l: &Arc<MsSock>, syn: &Segment<'_>, src: Source, out: &mut Outbox) {
     STATS.conn_requests.fetch_add(1, Relaxed);
@@ -441,7 +456,14 @@ fn conn_request(l: &Arc<MsSock>, syn: &Segment<'_>, src: Source, out: &mut Outbo
     }
     let queued = {
         let mut lg = l.inner.lock();
+        // Checked again under the lock: the listener's process may have
+        // begun to leave since the SYN was routed here, and a child queued
+        // now would stay behind, holding the listener as its parent.
+        if lg.departing {
+            STATS.departing_drops.fetch_add(1, Relaxed);
+        }
         lg.listening
+            && !lg.departing
             && lg.backlog.len() < crate::ms_sock::BACKLOG
             && lg.backlog.push(child.clone(), GFP_KERNEL).is_ok()
     };

@@ -394,7 +394,7 @@ pub(crate) unsafe extern "C" fn rust_mtcp_accept(
         drop(g);
         let nf = FdSock::new(Some(child.clone())).inspect_err(|_| {
             // Not lost silently: the peer hears a reset.
-            sys::reset_unaccepted(&child);
+            ms_routing::reset_unaccepted(&child);
         })?;
         {
             let mut c = child.inner.lock();

@@ -455,7 +455,7 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
             ) = g.backlog.insert_within_capacity(0, child)
             {
                 drop(g);
-                reset_unaccepted(&child);
+                ms_routing::reset_unaccepted(&child);
             }
             return Err(e);
         }
@@ -470,7 +470,7 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
         Ok(())
     });
     if let Err(e) = added {
-        reset_unaccepted(&child);
+        ms_routing::reset_unaccepted(&child);
         return Err(e);
     }
     let mut c = child.inner.lock();
@@ -478,21 +478,6 @@ fn accept(l: &Arc<MsSock>, fd_new: i64, addr: c_ulong) -> Result<c_long> {
     c.eng.fd = fd_new;
     c.eng.pid = key.1;
     Ok(0)
-}
-
-/// Resets a connection taken off a listener that no one will have (the
-/// accept failed, or the listener closed): the peer hears an RST, and the
-/// socket leaves the tables.
-pub(crate) fn reset_unaccepted(c: &Arc<MsSock>) {
-    let mut out = Outbox::new();
-    let mut g = c.inner.lock();
-    g.parent = None;
-    g.orphan = true;
-    g.eng.abort();
-    flush(&mut g, &mut out);
-    drop(g);
-    ms_data::unhash(c);
-    out.run();
 }
 
 /// `ms_connect(fd, ip, lport, rport, opts)`: `ip` (network order) names a
@@ -1065,7 +1050,7 @@ pub(crate) fn release(s: &Arc<MsSock>, linger: bool) {
         });
         drop(out);
         for c in backlog.iter() {
-            reset_unaccepted(c);
+            ms_routing::reset_unaccepted(c);
         }
         return;
     }
