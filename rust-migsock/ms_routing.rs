@@ -403,8 +403,8 @@ pub(crate) fn new_iss() -> u32 {
 }
 
 /// Resets a connection taken off a listener that no one will have (the
-/// accept failed, the listener closed or left the node): the peer hears an RST, and the
-/// socket leaves the tables.
+/// accept failed, the listener closed or left the node): the peer hears
+/// an RST, and the socket leaves the tables.
 pub(crate) fn reset_unaccepted(c: &Arc<MsSock>) {
     let mut out = Outbox::new();
     let mut g = c.inner.lock();

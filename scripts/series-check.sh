@@ -12,14 +12,16 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=${1:-$top/build/kernel-debug}
-tree=$top/linux
+# The real directory: a symlinked linux/ copied as a link would have the
+# loop below rewrite the tree itself.
+tree=$(realpath "$top/linux")
 O=$(mktemp -d /tmp/series-check.XXXXXX)
 trap 'rm -rf "$O"' EXIT
 [ -f "$B/vmlinux" ] || { echo "series-check: build $B first (make kernel-debug)" >&2; exit 1; }
 [ -f "$tree/.pc/applied-patches" ] || { echo "series-check: no quilt tree in linux/ (make tree)" >&2; exit 1; }
 mapfile -t series < <(grep -v '^#' "$top/patches/series")
 
-cp -al "$tree" "$O/t"
+mkdir "$O/t" && cp -al "$tree/." "$O/t/"
 # Every file the series touches, back to what it was before the first
 # patch that touches it (quilt keeps that copy in .pc; empty: a new file).
 declare -A seen
